@@ -1,0 +1,104 @@
+/* astro-ctl.c: Astrolabe's core on the command line, for scripts, agents and
+ * headless machines
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "astrolabe-ctl"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <glib/gi18n.h>
+
+#include "astro-ctl.h"
+
+typedef struct
+{
+  const char *name;
+  int       (*run) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "db", astro_ctl_db, N_("Inspect the local database (db info)") },
+};
+
+void
+astro_ctl_error (const char *format,
+                 ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_printerr ("astrolabe-ctl: %s\n", message);
+}
+
+/* Tells the user when a damaged database had to be set aside: they would
+ * otherwise wonder where their data went. */
+AstroStore *
+astro_ctl_open_store (const char  *path,
+                      GError     **error)
+{
+  g_autofree char *default_path = NULL;
+  AstroStore *store;
+
+  if (path == NULL)
+    path = default_path = astro_store_default_path ();
+
+  store = astro_store_open (path, error);
+  if (store != NULL && astro_store_get_recovered_path (store) != NULL)
+    astro_ctl_error (_("the database was damaged; it was moved to %s and a new one was made"),
+                     astro_store_get_recovered_path (store));
+
+  return store;
+}
+
+static void
+print_usage (FILE *stream)
+{
+  fprintf (stream, "%s", _("Usage: astrolabe-ctl [--version] COMMAND [ARGS…]\n\nCommands:\n"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (stream, "  %-10s %s\n", commands[i].name, _(commands[i].summary));
+  fprintf (stream, "%s", _("\nRun “astrolabe-ctl COMMAND --help” for a command’s options.\n"));
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  if (argc < 2)
+    {
+      print_usage (stderr);
+      return 2;
+    }
+
+  if (g_str_equal (argv[1], "--version") || g_str_equal (argv[1], "version"))
+    {
+      g_print ("astrolabe-ctl %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  if (g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h") || g_str_equal (argv[1], "help"))
+    {
+      print_usage (stdout);
+      return 0;
+    }
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      return commands[i].run (argc - 1, argv + 1);
+
+  astro_ctl_error (_("unknown command “%s”"), argv[1]);
+  print_usage (stderr);
+  return 2;
+}

@@ -1,0 +1,194 @@
+/* astro-batch.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "astro-batch.h"
+
+typedef struct
+{
+  AstroChangeKind  kind;
+  guint32          present;  /* bit i: column i was given */
+  guint            n_values;
+  char           **values;
+} Change;
+
+struct _AstroBatch
+{
+  gatomicrefcount   ref_count;
+  const AstroTable *table;
+  GArray           *changes;
+  AstroShapeState  *state;
+  gboolean          reset;
+};
+
+G_DEFINE_BOXED_TYPE (AstroBatch, astro_batch, astro_batch_ref, astro_batch_unref)
+
+static void
+change_clear (gpointer data)
+{
+  Change *change = data;
+
+  for (guint i = 0; i < change->n_values; i++)
+    g_free (change->values[i]);
+  g_free (change->values);
+}
+
+AstroBatch *
+astro_batch_new (const AstroTable *table)
+{
+  AstroBatch *self;
+
+  g_return_val_if_fail (table != NULL, NULL);
+
+  self = g_new0 (AstroBatch, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->table = table;
+  self->changes = g_array_new (FALSE, FALSE, sizeof (Change));
+  g_array_set_clear_func (self->changes, change_clear);
+  return self;
+}
+
+AstroBatch *
+astro_batch_ref (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+astro_batch_unref (AstroBatch *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+
+  g_array_unref (self->changes);
+  astro_shape_state_free (self->state);
+  g_free (self);
+}
+
+const AstroTable *
+astro_batch_get_table (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->table;
+}
+
+/* A reset batch replaces every row of the table: rows it does not mention are
+ * deleted in the same transaction, so a refetch never shows an empty list. */
+void
+astro_batch_set_reset (AstroBatch *self,
+                       gboolean    reset)
+{
+  g_return_if_fail (self != NULL);
+
+  self->reset = !!reset;
+}
+
+gboolean
+astro_batch_get_reset (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  return self->reset;
+}
+
+void
+astro_batch_add (AstroBatch      *self,
+                 AstroChangeKind  kind)
+{
+  Change change = { kind, 0, 0, NULL };
+
+  g_return_if_fail (self != NULL);
+
+  change.n_values = self->table->n_columns;
+  change.values = g_new0 (char *, change.n_values);
+  g_array_append_val (self->changes, change);
+}
+
+void
+astro_batch_take_value (AstroBatch *self,
+                        guint       column,
+                        char       *value)
+{
+  Change *change;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->changes->len > 0);
+  g_return_if_fail (column < self->table->n_columns);
+
+  change = &g_array_index (self->changes, Change, self->changes->len - 1);
+  g_free (change->values[column]);
+  change->values[column] = value;
+  change->present |= 1u << column;
+}
+
+/* Columns the table does not have are ignored: the server may be newer. */
+gboolean
+astro_batch_set_value (AstroBatch *self,
+                       const char *column,
+                       const char *value)
+{
+  int index;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (column != NULL, FALSE);
+
+  index = astro_table_column_index (self->table, column);
+  if (index < 0)
+    return FALSE;
+
+  astro_batch_take_value (self, (guint) index, g_strdup (value));
+  return TRUE;
+}
+
+guint
+astro_batch_get_n_changes (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->changes->len;
+}
+
+void
+astro_batch_get_change (AstroBatch       *self,
+                        guint             index,
+                        AstroChangeKind  *kind,
+                        guint32          *present,
+                        char * const    **values)
+{
+  const Change *change;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (index < self->changes->len);
+
+  change = &g_array_index (self->changes, Change, index);
+  *kind = change->kind;
+  *present = change->present;
+  *values = change->values;
+}
+
+void
+astro_batch_set_state (AstroBatch            *self,
+                       const AstroShapeState *state)
+{
+  g_return_if_fail (self != NULL);
+
+  g_clear_pointer (&self->state, astro_shape_state_free);
+  if (state != NULL)
+    self->state = astro_shape_state_copy (state);
+}
+
+const AstroShapeState *
+astro_batch_get_state (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->state;
+}

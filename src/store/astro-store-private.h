@@ -1,0 +1,54 @@
+/* astro-store-private.h: what the store's own files share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <sqlite3.h>
+
+#include "astro-store.h"
+
+G_BEGIN_DECLS
+
+struct _AstroStore
+{
+  GObject       parent_instance;
+
+  char         *path;
+  char         *recovered_path;
+  int           schema_version;
+  GMainContext *main_context;
+
+  /* main thread: reads and the local tables */
+  sqlite3      *db;
+  GHashTable   *statements;
+
+  /* whichever thread syncs: the synced tables, under writer_lock */
+  GMutex        writer_lock;
+  sqlite3      *writer;
+  GHashTable   *writer_statements;
+};
+
+gboolean      _astro_store_set_error      (GError     **error,
+                                           sqlite3     *db,
+                                           int          code,
+                                           const char  *what);
+gboolean      _astro_store_exec           (sqlite3     *db,
+                                           const char  *sql,
+                                           GError     **error);
+sqlite3_stmt *_astro_store_prepare        (sqlite3     *db,
+                                           GHashTable  *cache,
+                                           const char  *sql,
+                                           GError     **error);
+char         *_astro_store_now_iso        (void);
+
+/* migrations */
+gboolean      _astro_store_migrate        (sqlite3     *db,
+                                           const char  *path,
+                                           int          from_version,
+                                           int          to_version,
+                                           GError     **error);
+int           _astro_store_read_version   (sqlite3     *db,
+                                           GError     **error);
+
+G_END_DECLS

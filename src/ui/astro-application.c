@@ -1,0 +1,223 @@
+/* astro-application.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "astro-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "astro-application.h"
+#include "astro-window.h"
+
+struct _AstroApplication
+{
+  AdwApplication  parent_instance;
+
+  AstroStore     *store;
+  GError         *store_error;
+};
+
+G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
+
+/*
+ * Auxiliary methods
+ */
+
+static AstroWindow *
+ensure_window (AstroApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  AstroWindow *astro_window;
+  const char *recovered;
+
+  if (window != NULL)
+    return ASTRO_WINDOW (window);
+
+  astro_window = astro_window_new (GTK_APPLICATION (self), self->store);
+
+  if (self->store_error != NULL)
+    astro_window_show_store_error (astro_window, self->store_error);
+
+  recovered = self->store != NULL ? astro_store_get_recovered_path (self->store) : NULL;
+  if (recovered != NULL)
+    astro_window_show_toast (astro_window,
+                             _("The local copy was damaged; a fresh one will be synced"));
+
+  return astro_window;
+}
+
+static void
+open_store (AstroApplication *self)
+{
+  g_autofree char *path = astro_store_default_path ();
+  const char *recovered;
+
+  self->store = astro_store_open (path, &self->store_error);
+  if (self->store == NULL)
+    {
+      g_warning ("Could not open the local copy: %s", self->store_error->message);
+      return;
+    }
+
+  recovered = astro_store_get_recovered_path (self->store);
+  if (recovered != NULL)
+    g_warning ("The local copy was damaged; it was moved to %s and a new one was made", recovered);
+}
+
+/*
+ * Actions
+ */
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *parameter,
+              gpointer       user_data)
+{
+  AstroApplication *self = user_data;
+  static const char *developers[] = { "The Astrolabe developers", NULL };
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", window,
+                        "application-icon", APP_ID,
+                        "application-name", _("Astrolabe"),
+                        "developer-name", _("The Astrolabe developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Your team’s tasks, repositories and workspaces, "
+                                      "synced to this machine and linked to your checkouts."),
+                        "developers", developers,
+                        "copyright", "© 2026 The Astrolabe developers",
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  GApplication *app = user_data;
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (app));
+
+  /* close, not destroy, so each window saves its state */
+  for (GList *l = windows; l != NULL;)
+    {
+      GtkWindow *window = l->data;
+
+      l = l->next;
+      gtk_window_close (window);
+    }
+
+  g_application_quit (app);
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_action },
+  { "quit", quit_action },
+};
+
+/*
+ * GApplication overrides
+ */
+
+static void
+astro_application_startup (GApplication *application)
+{
+  AstroApplication *self = ASTRO_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *help_accels[] = { "<Control>question", NULL };
+
+  G_APPLICATION_CLASS (astro_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
+
+  open_store (self);
+}
+
+static void
+astro_application_activate (GApplication *application)
+{
+  gtk_window_present (GTK_WINDOW (ensure_window (ASTRO_APPLICATION (application))));
+}
+
+/* Folders handed to us (command line, "Open With") bring the window forward;
+ * linking them to repositories is the git linker's work. */
+static void
+astro_application_open (GApplication  *application,
+                        GFile        **files,
+                        int            n_files,
+                        const char    *hint)
+{
+  for (int i = 0; i < n_files; i++)
+    {
+      g_autofree char *path = g_file_get_path (files[i]);
+
+      g_debug ("Asked to open %s", path != NULL ? path : "a non-local file");
+    }
+
+  gtk_window_present (GTK_WINDOW (ensure_window (ASTRO_APPLICATION (application))));
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_application_finalize (GObject *object)
+{
+  AstroApplication *self = ASTRO_APPLICATION (object);
+
+  g_clear_object (&self->store);
+  g_clear_error (&self->store_error);
+
+  G_OBJECT_CLASS (astro_application_parent_class)->finalize (object);
+}
+
+static void
+astro_application_class_init (AstroApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = astro_application_finalize;
+
+  app_class->startup = astro_application_startup;
+  app_class->activate = astro_application_activate;
+  app_class->open = astro_application_open;
+}
+
+static void
+astro_application_init (AstroApplication *self)
+{
+}
+
+/*
+ * Public API
+ */
+
+AstroApplication *
+astro_application_new (void)
+{
+  return g_object_new (ASTRO_TYPE_APPLICATION,
+                       "application-id", APP_ID,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
+                       "resource-base-path", "/dev/astrolabe/Astrolabe",
+                       NULL);
+}
+
+AstroStore *
+astro_application_get_store (AstroApplication *self)
+{
+  g_return_val_if_fail (ASTRO_IS_APPLICATION (self), NULL);
+
+  return self->store;
+}

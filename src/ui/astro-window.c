@@ -1,0 +1,307 @@
+/* astro-window.c: the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "astro-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "astro-window.h"
+
+struct _AstroWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  AstroStore           *store;
+  GSettings            *settings;
+
+  GtkStack             *stack;
+  AdwToastOverlay      *toast_overlay;
+  AdwStatusPage        *summary_page;
+  AdwStatusPage        *error_page;
+};
+
+G_DEFINE_FINAL_TYPE (AstroWindow, astro_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+/*
+ * Auxiliary methods
+ */
+
+/* Missing schemas (an uninstalled build without GSETTINGS_SCHEMA_DIR) must not
+ * abort the app: the window just does not remember its size then. */
+static GSettings *
+settings_new_if_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+
+  if (schema == NULL)
+    {
+      g_warning ("The settings schema %s is not installed; window size will not be kept", APP_ID);
+      return NULL;
+    }
+
+  return g_settings_new (APP_ID);
+}
+
+static void
+load_window_state (AstroWindow *self)
+{
+  if (self->settings == NULL)
+    return;
+
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+static void
+save_window_state (AstroWindow *self)
+{
+  int width, height;
+
+  if (self->settings == NULL)
+    return;
+
+  /* the unmaximized size, so unmaximizing next time restores it */
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  g_settings_delay (self->settings);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized",
+                          gtk_window_is_maximized (GTK_WINDOW (self)));
+  g_settings_apply (self->settings);
+}
+
+static void
+update_summary (AstroWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tasks = NULL;
+  g_autofree char *repos = NULL;
+  g_autofree char *workspaces = NULL;
+  g_autofree char *description = NULL;
+  gint64 n_tasks, n_repos, n_workspaces;
+
+  if (self->store == NULL)
+    return;
+
+  n_tasks = astro_store_count_rows (self->store, "tasks", &error);
+  n_repos = astro_store_count_rows (self->store, "repositories", &error);
+  n_workspaces = astro_store_count_rows (self->store, "workspaces", &error);
+  if (error != NULL)
+    {
+      astro_window_show_store_error (self, error);
+      return;
+    }
+
+  if (n_tasks + n_repos + n_workspaces == 0)
+    {
+      gtk_stack_set_visible_child_name (self->stack, "empty");
+      return;
+    }
+
+  tasks = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d task", "%d tasks", n_tasks), (int) n_tasks);
+  repos = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d repository", "%d repositories", n_repos), (int) n_repos);
+  workspaces = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d workspace", "%d workspaces", n_workspaces), (int) n_workspaces);
+  /* Translators: the three parts are "N tasks", "N repositories", "N workspaces" */
+  description = g_strdup_printf (_("The local copy holds %s, %s and %s."), tasks, repos, workspaces);
+
+  adw_status_page_set_description (self->summary_page, description);
+  gtk_stack_set_visible_child_name (self->stack, "summary");
+}
+
+/*
+ * Signal callbacks
+ */
+
+static void
+on_store_rows_changed_cb (AstroWindow      *self,
+                          AstroRowsChanged *changes,
+                          AstroStore       *store)
+{
+  update_summary (self);
+}
+
+static gboolean
+astro_window_close_request (GtkWindow *window)
+{
+  save_window_state (ASTRO_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (astro_window_parent_class)->close_request (window);
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_window_constructed (GObject *object)
+{
+  AstroWindow *self = (AstroWindow *) object;
+
+  G_OBJECT_CLASS (astro_window_parent_class)->constructed (object);
+
+  load_window_state (self);
+
+  if (self->store != NULL)
+    {
+      g_signal_connect_object (self->store, "rows-changed",
+                               G_CALLBACK (on_store_rows_changed_cb), self,
+                               G_CONNECT_SWAPPED);
+      update_summary (self);
+    }
+}
+
+static void
+astro_window_dispose (GObject *object)
+{
+  AstroWindow *self = (AstroWindow *) object;
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (astro_window_parent_class)->dispose (object);
+}
+
+static void
+astro_window_finalize (GObject *object)
+{
+  AstroWindow *self = (AstroWindow *) object;
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (astro_window_parent_class)->finalize (object);
+}
+
+static void
+astro_window_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  AstroWindow *self = ASTRO_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+astro_window_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  AstroWindow *self = ASTRO_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+astro_window_class_init (AstroWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->constructed = astro_window_constructed;
+  object_class->dispose = astro_window_dispose;
+  object_class->finalize = astro_window_finalize;
+  object_class->set_property = astro_window_set_property;
+  object_class->get_property = astro_window_get_property;
+
+  window_class->close_request = astro_window_close_request;
+
+  properties [PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         ASTRO_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
+}
+
+static void
+astro_window_init (AstroWindow *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->settings = settings_new_if_installed ();
+}
+
+/*
+ * Public API
+ */
+
+AstroWindow *
+astro_window_new (GtkApplication *application,
+                  AstroStore     *store)
+{
+  g_return_val_if_fail (GTK_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (store == NULL || ASTRO_IS_STORE (store), NULL);
+
+  return g_object_new (ASTRO_TYPE_WINDOW,
+                       "application", application,
+                       "store", store,
+                       NULL);
+}
+
+void
+astro_window_show_toast (AstroWindow *self,
+                         const char  *message)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  toast = adw_toast_new (message);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+void
+astro_window_show_store_error (AstroWindow  *self,
+                               const GError *error)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+  g_return_if_fail (error != NULL);
+
+  adw_status_page_set_description (self->error_page, error->message);
+  gtk_stack_set_visible_child_name (self->stack, "error");
+}

@@ -1,0 +1,24 @@
+/* astro-window.h
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "astro-store.h"
+
+G_BEGIN_DECLS
+
+#define ASTRO_TYPE_WINDOW (astro_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (AstroWindow, astro_window, ASTRO, WINDOW, AdwApplicationWindow)
+
+AstroWindow *astro_window_new             (GtkApplication *application,
+                                           AstroStore     *store);
+void         astro_window_show_toast      (AstroWindow    *self,
+                                           const char     *message);
+void         astro_window_show_store_error (AstroWindow   *self,
+                                           const GError   *error);
+
+G_END_DECLS

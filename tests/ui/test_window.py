@@ -1,0 +1,158 @@
+"""The real main window under Xvfb, driven through accessibility."""
+import configparser
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import uitest  # noqa: E402
+
+
+def db_path():
+    return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
+
+
+def remove_db():
+    folder = os.path.dirname(db_path())
+    if os.path.isdir(folder):
+        for entry in os.listdir(folder):
+            os.unlink(os.path.join(folder, entry))
+
+
+def keyfile():
+    parser = configparser.ConfigParser()
+    parser.read(os.path.join(os.environ["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile"))
+    return parser
+
+
+class WindowTest(unittest.TestCase):
+    def setUp(self):
+        remove_db()
+        self.app = None
+
+    def tearDown(self):
+        if self.app is not None:
+            self.app.stop()
+
+    def test_empty_state_and_menu(self):
+        self.app = uitest.App()
+        window = self.app.window()
+
+        uitest.find(window, "the empty state", role_name="label", name_is="Welcome to Astrolabe")
+        uitest.find(window, "what to do next", role_name="label",
+                    name_contains="once Astrolabe has synced with your team server")
+
+        menu_button = uitest.find(window, "the main menu button", name_is="Main Menu",
+                                  role_name="push button")
+        uitest.screenshot("window-empty.png")
+        uitest.click(menu_button)
+
+        shortcuts = uitest.find(self.app.node, "Keyboard Shortcuts item", role_name="menu item",
+                                name_contains="Keyboard Shortcuts")
+        about = uitest.find(self.app.node, "About item", role_name="menu item",
+                            name_contains="About Astrolabe")
+        uitest.wait_for("the menu to show", lambda: uitest.visible(shortcuts) and uitest.visible(about))
+        uitest.screenshot("window-menu.png")
+
+        uitest.click(about)
+        about_window = uitest.find(self.app.node, "the About window", role_name="frame",
+                                   name_contains="About")
+        uitest.find(about_window, "the version", role_name="label", name_is="0.1.0")
+        uitest.screenshot("about.png")
+
+        # the database was created where the issue says it lives
+        self.assertTrue(os.path.exists(db_path()))
+
+    def test_shortcuts_window(self):
+        self.app = uitest.App()
+        window = self.app.window()
+        uitest.click(uitest.find(window, "main menu", name_is="Main Menu", role_name="push button"))
+        uitest.click(uitest.find(self.app.node, "Keyboard Shortcuts item", role_name="menu item",
+                                 name_contains="Keyboard Shortcuts"))
+        shortcuts = uitest.find(self.app.node, "the shortcuts window", role_name="frame",
+                                name_contains="Shortcuts")
+        uitest.find(shortcuts, "a shortcut title", role_name="label", name_is="Show Shortcuts")
+        uitest.screenshot("shortcuts.png")
+
+    def test_shows_what_the_local_copy_holds(self):
+        # make the schema with the real store, then put rows in as a sync would
+        subprocess.run([uitest.CTL, "db", "info"], check=True, capture_output=True)
+        with sqlite3.connect(db_path()) as db:
+            db.execute("INSERT INTO tasks (id, title) VALUES ('t1', 'One'), ('t2', 'Two')")
+            db.execute("INSERT INTO repositories (id, name) VALUES ('r1', 'app')")
+
+        self.app = uitest.App()
+        window = self.app.window()
+        uitest.find(window, "the summary", role_name="label",
+                    name_is="The local copy holds 2 tasks, 1 repository and 0 workspaces.")
+        uitest.screenshot("window-summary.png")
+
+    def test_damaged_database_is_set_aside_and_told(self):
+        os.makedirs(os.path.dirname(db_path()), exist_ok=True)
+        with open(db_path(), "wb") as f:
+            f.write(b"this is not a database" * 500)
+
+        self.app = uitest.App()
+        window = self.app.window()
+        uitest.find(window, "the toast", role_name="label", name_contains="The local copy was damaged")
+        uitest.screenshot("window-recovered.png")
+        aside = [e for e in os.listdir(os.path.dirname(db_path())) if ".corrupt-" in e]
+        self.assertEqual(len(aside), 1)
+        self.assertIn("is damaged", self.app.output())
+
+    def test_newer_database_is_left_alone_and_explained(self):
+        subprocess.run([uitest.CTL, "db", "info"], check=True, capture_output=True)
+        with sqlite3.connect(db_path()) as db:
+            db.execute("PRAGMA user_version = 99")
+
+        self.app = uitest.App()
+        window = self.app.window()
+        uitest.find(window, "the error page", role_name="label",
+                    name_is="The Local Copy Could Not Be Opened")
+        uitest.find(window, "the reason", role_name="label", name_contains="newer version of Astrolabe")
+        uitest.screenshot("window-too-new.png")
+        with sqlite3.connect(db_path()) as db:
+            self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 99)
+
+    def test_window_size_is_kept(self):
+        self.app = uitest.App()
+        window = self.app.window()
+        default = extents(window)
+        xid = uitest.wait_for("the X window",
+                              lambda: uitest.xdotool("search", "--onlyvisible", "--name", "^Astrolabe$").split())
+        uitest.xdotool("windowsize", xid[0], "720", "540")
+        resized = uitest.wait_for("the resize", lambda: (lambda e: e if e != default else None)(extents(window)))
+
+        close = uitest.find(window, "the close button", role_name="push button", name_is="Close")
+        uitest.click(close)
+        self.assertEqual(self.app.wait_exit(), 0)
+
+        settings = keyfile()
+        section = "dev/astrolabe/Astrolabe"
+        # the window's own size, which is the X window less its client-side shadow
+        self.assertAlmostEqual(int(settings.get(section, "window-width")), 720, delta=40)
+        self.assertAlmostEqual(int(settings.get(section, "window-height")), 540, delta=40)
+        self.assertEqual(settings.get(section, "window-maximized"), "false")
+
+        # and the next start comes back at that size
+        self.app = uitest.App()
+        window = self.app.window()
+        uitest.wait_for("the remembered size", lambda: extents(window) == resized)
+        uitest.screenshot("window-resized.png")
+
+
+def extents(node):
+    e = node.queryComponent().getExtents(pyatspi_desktop_coords())
+    return (e.width, e.height)
+
+
+def pyatspi_desktop_coords():
+    import pyatspi
+    return pyatspi.DESKTOP_COORDS
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

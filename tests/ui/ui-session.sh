@@ -1,0 +1,49 @@
+#!/bin/sh
+# Runs one UI test in a private X server, D-Bus session and home, so that
+# nothing of the machine's own session (settings, keyring, data) leaks in.
+#   ui-session.sh BUILD_DIR SCRIPT [ARGS…]
+set -eu
+
+build_dir=$(cd "$1" && pwd)
+script=$2
+shift 2
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/astro-ui-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT INT TERM
+
+export HOME="$scratch/home"
+export XDG_DATA_HOME="$scratch/data"
+export XDG_CONFIG_HOME="$scratch/config"
+export XDG_CACHE_HOME="$scratch/cache"
+export XDG_RUNTIME_DIR="$scratch/run"
+mkdir -p "$HOME" "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR"
+chmod 700 "$XDG_RUNTIME_DIR"
+
+export ASTRO_BUILD_DIR="$build_dir"
+export GSETTINGS_SCHEMA_DIR="$build_dir/data"
+export GSETTINGS_BACKEND=keyfile
+export GTK_A11Y=atspi
+export GDK_BACKEND=x11
+export GSK_RENDERER=${GSK_RENDERER:-cairo}
+export NO_AT_BRIDGE=0
+export LANG=C.UTF-8
+unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
+
+# Xvfb picks a free display itself and says which once it accepts clients,
+# so two sessions in a row never race for one.
+Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$scratch/display" 2>"$scratch/xvfb.log" &
+xvfb=$!
+trap 'kill $xvfb 2>/dev/null; wait $xvfb 2>/dev/null; rm -rf "$scratch"' EXIT INT TERM
+tries=0
+until [ -s "$scratch/display" ]; do
+  tries=$((tries + 1))
+  if [ $tries -gt 100 ] || ! kill -0 $xvfb 2>/dev/null; then
+    echo "Xvfb did not start:" >&2
+    cat "$scratch/xvfb.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+export DISPLAY=":$(cat "$scratch/display")"
+
+dbus-run-session -- /usr/bin/python3 "$script" "$@"
