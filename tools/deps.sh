@@ -11,6 +11,7 @@ packages="
   sqlite3 python3
   xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools
   python3-gi gir1.2-atspi-2.0 python3-pyatspi imagemagick xdotool
+  adwaita-icon-theme librsvg2-common fonts-cantarell
   clang libclang-rt-14-dev
 "
 

@@ -41,6 +41,15 @@ sqlite3_stmt *_astro_store_prepare        (sqlite3     *db,
                                            const char  *sql,
                                            GError     **error);
 char         *_astro_store_now_iso        (void);
+GHashTable   *_astro_store_statement_cache_new (void);
+sqlite3      *_astro_store_open_connection (const char *path,
+                                           gboolean   *damaged,
+                                           GError    **error);
+gint64        _astro_store_count_rows     (sqlite3     *db,
+                                           const char  *table,
+                                           GError     **error);
+void          _astro_store_emit_rows_changed (AstroStore       *self,
+                                              AstroRowsChanged *changes);
 
 /* migrations */
 gboolean      _astro_store_migrate        (sqlite3     *db,

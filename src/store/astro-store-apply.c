@@ -1,0 +1,554 @@
+/* astro-store-apply.c: writing synced rows and their shape state, then telling
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "astro-store"
+
+#include "config.h"
+
+#include "astro-store-private.h"
+
+/* Bits per key while a batch is applied */
+#define KEY_EXISTED 1
+#define KEY_PRESENT 2
+
+typedef struct
+{
+  AstroStore       *store;
+  AstroRowsChanged *changes;
+} Notification;
+
+static void
+notification_free (gpointer data)
+{
+  Notification *notification = data;
+
+  g_object_unref (notification->store);
+  astro_rows_changed_unref (notification->changes);
+  g_free (notification);
+}
+
+static gboolean
+notify_in_main_context (gpointer data)
+{
+  Notification *notification = data;
+
+  _astro_store_emit_rows_changed (notification->store, notification->changes);
+  return G_SOURCE_REMOVE;
+}
+
+/* Always through an idle of the main context, even when called on the main
+ * thread, so listeners never run in the middle of the writer's work. */
+static void
+post_rows_changed (AstroStore       *self,
+                   AstroRowsChanged *changes)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+  Notification *notification = g_new0 (Notification, 1);
+
+  notification->store = g_object_ref (self);
+  notification->changes = astro_rows_changed_ref (changes);
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, notify_in_main_context, notification, notification_free);
+  g_source_set_static_name (source, "[astro] rows-changed");
+  g_source_attach (source, self->main_context);
+}
+
+static gboolean
+ensure_writer (AstroStore  *self,
+               GError     **error)
+{
+  gboolean damaged;
+
+  if (self->writer != NULL)
+    return TRUE;
+
+  self->writer = _astro_store_open_connection (self->path, &damaged, error);
+  if (self->writer == NULL)
+    return FALSE;
+
+  self->writer_statements = _astro_store_statement_cache_new ();
+  return TRUE;
+}
+
+static sqlite3_stmt *
+writer_statement (AstroStore       *self,
+                  const AstroTable *table,
+                  char              kind,
+                  guint32           mask,
+                  GError          **error)
+{
+  g_autoptr(GString) sql = g_string_new (NULL);
+
+  /* Parameter ?N always carries column N-1, whatever the statement. */
+  switch (kind)
+    {
+    case 'i': /* insert a new row, leave an existing one alone */
+      g_string_append_printf (sql, "INSERT INTO %s (", table->name);
+      for (guint i = 0; i < table->n_columns; i++)
+        g_string_append_printf (sql, "%s%s", i ? ", " : "", table->columns[i]);
+      g_string_append (sql, ") VALUES (");
+      for (guint i = 0; i < table->n_columns; i++)
+        g_string_append_printf (sql, "%s?%u", i ? ", " : "", i + 1);
+      g_string_append (sql, ") ON CONFLICT (id) DO NOTHING");
+      break;
+
+    case 'r': /* replace every column of an existing row */
+      g_string_append_printf (sql, "UPDATE %s SET ", table->name);
+      for (guint i = 1; i < table->n_columns; i++)
+        g_string_append_printf (sql, "%s%s = ?%u", i > 1 ? ", " : "", table->columns[i], i + 1);
+      g_string_append (sql, " WHERE id = ?1");
+      break;
+
+    case 'u': /* merge the given columns */
+      g_string_append_printf (sql, "UPDATE %s SET ", table->name);
+      for (guint i = 1, n = 0; i < table->n_columns; i++)
+        if (mask & (1u << i))
+          g_string_append_printf (sql, "%s%s = ?%u", n++ ? ", " : "", table->columns[i], i + 1);
+      g_string_append (sql, " WHERE id = ?1");
+      break;
+
+    case 'p': /* an update for a row we do not have: keep what it carries */
+      g_string_append_printf (sql, "INSERT INTO %s (id", table->name);
+      for (guint i = 1; i < table->n_columns; i++)
+        if (mask & (1u << i))
+          g_string_append_printf (sql, ", %s", table->columns[i]);
+      g_string_append (sql, ") VALUES (?1");
+      for (guint i = 1; i < table->n_columns; i++)
+        if (mask & (1u << i))
+          g_string_append_printf (sql, ", ?%u", i + 1);
+      g_string_append (sql, ") ON CONFLICT (id) DO NOTHING");
+      break;
+
+    case 'd':
+      g_string_append_printf (sql, "DELETE FROM %s WHERE id = ?1", table->name);
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  return _astro_store_prepare (self->writer, self->writer_statements, sql->str, error);
+}
+
+static int
+bind_and_step (sqlite3_stmt *stmt,
+               guint32       mask,
+               char * const *values,
+               guint         n_columns)
+{
+  int rc;
+
+  for (guint i = 0; i < n_columns; i++)
+    if (mask & (1u << i))
+      {
+        rc = values[i] != NULL
+          ? sqlite3_bind_text (stmt, i + 1, values[i], -1, SQLITE_STATIC)
+          : sqlite3_bind_null (stmt, i + 1);
+        if (rc != SQLITE_OK)
+          return rc;
+      }
+
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Runs one statement and says whether it changed a row. */
+static gboolean
+run_change (AstroStore       *self,
+            const AstroTable *table,
+            char              kind,
+            guint32           mask,
+            guint32           bind_mask,
+            char * const     *values,
+            gboolean         *changed,
+            GError          **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = writer_statement (self, table, kind, mask, error);
+  if (stmt == NULL)
+    return FALSE;
+
+  rc = bind_and_step (stmt, bind_mask, values, table->n_columns);
+  if (rc != SQLITE_OK)
+    return _astro_store_set_error (error, self->writer, rc, "Could not apply a change");
+
+  *changed = sqlite3_changes (self->writer) > 0;
+  return TRUE;
+}
+
+static void
+mark_key (GHashTable *keys,
+          const char *key,
+          gboolean    existed,
+          gboolean    present)
+{
+  gpointer value;
+  guint flags;
+
+  if (g_hash_table_lookup_extended (keys, key, NULL, &value))
+    flags = (GPOINTER_TO_UINT (value) & KEY_EXISTED) | (present ? KEY_PRESENT : 0);
+  else
+    flags = (existed ? KEY_EXISTED : 0) | (present ? KEY_PRESENT : 0);
+
+  g_hash_table_insert (keys, g_strdup (key), GUINT_TO_POINTER (flags));
+}
+
+static gboolean
+apply_change (AstroStore       *self,
+              const AstroTable *table,
+              AstroChangeKind   kind,
+              guint32           present,
+              char * const     *values,
+              GHashTable       *keys,
+              GError          **error)
+{
+  guint32 all = (table->n_columns >= 32) ? G_MAXUINT32 : ((1u << table->n_columns) - 1);
+  const char *key = values[0];
+  gboolean changed = FALSE;
+
+  if (!(present & 1u) || key == NULL)
+    {
+      g_set_error (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_INVALID,
+                   "A change to %s has no id", table->name);
+      return FALSE;
+    }
+
+  switch (kind)
+    {
+    case ASTRO_CHANGE_INSERT:
+      if (!run_change (self, table, 'i', 0, all, values, &changed, error))
+        return FALSE;
+      if (changed)
+        {
+          mark_key (keys, key, FALSE, TRUE);
+          return TRUE;
+        }
+      if (!run_change (self, table, 'r', 0, all, values, &changed, error))
+        return FALSE;
+      mark_key (keys, key, TRUE, TRUE);
+      return TRUE;
+
+    case ASTRO_CHANGE_UPDATE:
+      if ((present & ~1u) != 0)
+        {
+          if (!run_change (self, table, 'u', present, present, values, &changed, error))
+            return FALSE;
+          if (changed)
+            {
+              mark_key (keys, key, TRUE, TRUE);
+              return TRUE;
+            }
+        }
+      /* A row we do not have keeps what the update carries, as the official
+       * client's materialized shape does; an existing row is left alone. */
+      if (!run_change (self, table, 'p', present, present, values, &changed, error))
+        return FALSE;
+      if (changed)
+        mark_key (keys, key, FALSE, TRUE);
+      return TRUE;
+
+    case ASTRO_CHANGE_DELETE:
+      if (!run_change (self, table, 'd', 1u, 1u, values, &changed, error))
+        return FALSE;
+      mark_key (keys, key, changed, FALSE);
+      return TRUE;
+
+    default:
+      g_assert_not_reached ();
+    }
+
+  return FALSE;
+}
+
+static gboolean
+load_keys (sqlite3          *db,
+           const AstroTable *table,
+           GHashTable       *keys,
+           GError          **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT id FROM %s", table->name);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_hash_table_add (keys, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+      rc = SQLITE_OK;
+    }
+  sqlite3_finalize (stmt);
+
+  if (rc != SQLITE_DONE)
+    return _astro_store_set_error (error, db, rc, "Could not read existing rows");
+
+  return TRUE;
+}
+
+static gboolean
+read_row_count (AstroStore  *self,
+                const char  *shape,
+                gint64      *count,
+                GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _astro_store_prepare (self->writer, self->writer_statements,
+                               "SELECT row_count FROM sync_state WHERE shape = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, shape, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  *count = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : -1;
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return _astro_store_set_error (error, self->writer, rc, "Could not read the sync state");
+
+  return TRUE;
+}
+
+static gboolean
+save_state (AstroStore            *self,
+            const AstroShapeState *state,
+            gint64                 row_count,
+            GError               **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _astro_store_prepare (self->writer, self->writer_statements,
+                               "INSERT INTO sync_state (shape, definition, handle, shape_offset,"
+                               " schema, last_up_to_date, row_count, last_error)"
+                               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                               " ON CONFLICT (shape) DO UPDATE SET"
+                               " definition = excluded.definition, handle = excluded.handle,"
+                               " shape_offset = excluded.shape_offset,"
+                               " schema = coalesce(excluded.schema, schema),"
+                               " last_up_to_date = excluded.last_up_to_date,"
+                               " row_count = excluded.row_count,"
+                               " last_error = excluded.last_error",
+                               error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, state->shape, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, state->definition, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, state->handle, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, state->offset, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, state->schema, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, state->last_up_to_date);
+  sqlite3_bind_int64 (stmt, 7, row_count);
+  sqlite3_bind_text (stmt, 8, state->last_error, -1, SQLITE_STATIC);
+
+  rc = sqlite3_step (stmt);
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return _astro_store_set_error (error, self->writer, rc, "Could not save the sync state");
+
+  return TRUE;
+}
+
+static AstroRowsChanged *
+collect_changes (const AstroTable *table,
+                 GHashTable       *keys)
+{
+  AstroRowsChanged *changes = astro_rows_changed_new (table->name);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, keys);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      guint flags = GPOINTER_TO_UINT (value);
+      gboolean existed = (flags & KEY_EXISTED) != 0;
+      gboolean present = (flags & KEY_PRESENT) != 0;
+
+      if (existed && present)
+        g_ptr_array_add (changes->updated, g_strdup (key));
+      else if (existed)
+        g_ptr_array_add (changes->deleted, g_strdup (key));
+      else if (present)
+        g_ptr_array_add (changes->inserted, g_strdup (key));
+    }
+
+  return changes;
+}
+
+static gboolean
+apply_locked (AstroStore        *self,
+              AstroBatch        *batch,
+              AstroRowsChanged **out_changes,
+              GError           **error)
+{
+  const AstroTable *table = astro_batch_get_table (batch);
+  const AstroShapeState *state = astro_batch_get_state (batch);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) stale = NULL;
+  g_autoptr(AstroRowsChanged) changes = NULL;
+  guint n = astro_batch_get_n_changes (batch);
+  gint64 row_count = -1;
+
+  if (astro_batch_get_reset (batch))
+    {
+      stale = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      if (!load_keys (self->writer, table, stale, error))
+        return FALSE;
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      AstroChangeKind kind;
+      guint32 present;
+      char * const *values;
+
+      astro_batch_get_change (batch, i, &kind, &present, &values);
+      if (!apply_change (self, table, kind, present, values, keys, error))
+        return FALSE;
+      if (stale != NULL && values[0] != NULL)
+        g_hash_table_remove (stale, values[0]);
+    }
+
+  if (stale != NULL)
+    {
+      GHashTableIter iter;
+      gpointer key;
+
+      g_hash_table_iter_init (&iter, stale);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        {
+          char *values[ASTRO_TABLE_MAX_COLUMNS] = { key, };
+          gboolean changed;
+
+          if (!run_change (self, table, 'd', 1u, 1u, values, &changed, error))
+            return FALSE;
+          mark_key (keys, key, TRUE, FALSE);
+        }
+    }
+
+  changes = collect_changes (table, keys);
+
+  if (state != NULL)
+    {
+      if (stale == NULL && !read_row_count (self, state->shape, &row_count, error))
+        return FALSE;
+
+      if (row_count < 0)
+        row_count = _astro_store_count_rows (self->writer, table->name, error);
+      else
+        row_count += (gint64) changes->inserted->len - (gint64) changes->deleted->len;
+
+      if (row_count < 0 || !save_state (self, state, row_count, error))
+        return FALSE;
+    }
+
+  *out_changes = g_steal_pointer (&changes);
+  return TRUE;
+}
+
+
+/*
+ * Public API
+ */
+
+/**
+ * astro_store_apply_batch:
+ *
+ * Applies every change of @batch and, if it has one, its shape state, in one
+ * transaction: both land or neither does. Safe to call from one thread other
+ * than the main one.
+ */
+gboolean
+astro_store_apply_batch (AstroStore  *self,
+                         AstroBatch  *batch,
+                         GError     **error)
+{
+  g_autoptr(AstroRowsChanged) changes = NULL;
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
+  g_return_val_if_fail (batch != NULL, FALSE);
+
+  locker = g_mutex_locker_new (&self->writer_lock);
+
+  if (!ensure_writer (self, error))
+    return FALSE;
+
+  if (!_astro_store_exec (self->writer, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  if (!apply_locked (self, batch, &changes, &local_error) ||
+      !_astro_store_exec (self->writer, "COMMIT", &local_error))
+    {
+      _astro_store_exec (self->writer, "ROLLBACK", NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  if (!astro_rows_changed_is_empty (changes))
+    post_rows_changed (self, changes);
+
+  return TRUE;
+}
+
+/* Sign-out: every synced row and every shape's state go, local_repos stays. */
+gboolean
+astro_store_clear_synced (AstroStore  *self,
+                          GError     **error)
+{
+  g_autoptr(GPtrArray) all_changes = g_ptr_array_new_with_free_func ((GDestroyNotify) astro_rows_changed_unref);
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GError) local_error = NULL;
+  const AstroTable * const *tables;
+  guint n_tables;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
+
+  locker = g_mutex_locker_new (&self->writer_lock);
+
+  if (!ensure_writer (self, error) ||
+      !_astro_store_exec (self->writer, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  tables = astro_table_all (&n_tables);
+  for (guint i = 0; i < n_tables && local_error == NULL; i++)
+    {
+      AstroRowsChanged *changes = astro_rows_changed_new (tables[i]->name);
+      g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_autofree char *sql = g_strdup_printf ("DELETE FROM %s", tables[i]->name);
+      GHashTableIter iter;
+      gpointer key;
+
+      g_ptr_array_add (all_changes, changes);
+      if (!load_keys (self->writer, tables[i], keys, &local_error) ||
+          !_astro_store_exec (self->writer, sql, &local_error))
+        break;
+
+      g_hash_table_iter_init (&iter, keys);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (changes->deleted, g_strdup (key));
+    }
+
+  if (local_error != NULL ||
+      !_astro_store_exec (self->writer, "DELETE FROM sync_state", &local_error) ||
+      !_astro_store_exec (self->writer, "COMMIT", &local_error))
+    {
+      _astro_store_exec (self->writer, "ROLLBACK", NULL);
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+
+  for (guint i = 0; i < all_changes->len; i++)
+    if (!astro_rows_changed_is_empty (g_ptr_array_index (all_changes, i)))
+      post_rows_changed (self, g_ptr_array_index (all_changes, i));
+
+  return TRUE;
+}

@@ -1,0 +1,301 @@
+/* astro-store-read.c: reading synced rows for the UI and the command line
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "astro-store"
+
+#include "config.h"
+
+#include "astro-store-private.h"
+
+/* Must match tasks_by_status in astro-store-migrations.c, character for character. */
+#define TASK_STATUS_RANK \
+  "CASE lower(status) WHEN 'in progress' THEN 0 WHEN 'started' THEN 0" \
+  " WHEN 'in review' THEN 1 WHEN 'todo' THEN 2 WHEN 'unstarted' THEN 2" \
+  " WHEN 'backlog' THEN 3 WHEN 'triage' THEN 3 WHEN 'done' THEN 4" \
+  " WHEN 'completed' THEN 4 WHEN 'canceled' THEN 5 WHEN 'cancelled' THEN 5" \
+  " ELSE 6 END"
+#define TASK_PRIORITY_RANK "coalesce(nullif(CAST(priority AS INTEGER), 0), 5)"
+
+gint64
+_astro_store_count_rows (sqlite3     *db,
+                         const char  *table,
+                         GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM %s", table);
+  sqlite3_stmt *stmt = NULL;
+  gint64 count = -1;
+  int rc;
+
+  rc = sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL);
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    count = sqlite3_column_int64 (stmt, 0);
+  else
+    _astro_store_set_error (error, db, rc, "Could not count rows");
+  sqlite3_finalize (stmt);
+
+  return count;
+}
+
+static gboolean
+known_table (const char  *table,
+             GError     **error)
+{
+  if (astro_table_lookup (table) != NULL)
+    return TRUE;
+
+  g_set_error (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_INVALID,
+               "No synced table is called “%s”", table);
+  return FALSE;
+}
+
+/*
+ * Public API
+ */
+
+gint64
+astro_store_count_rows (AstroStore  *self,
+                        const char  *table,
+                        GError     **error)
+{
+  g_return_val_if_fail (ASTRO_IS_STORE (self), -1);
+  g_return_val_if_fail (table != NULL, -1);
+
+  /* local tables are countable too, for `astrolabe-ctl db info` */
+  if (astro_table_lookup (table) == NULL)
+    {
+      g_autoptr(GPtrArray) local = astro_store_list_local_tables ();
+      gboolean found = FALSE;
+
+      for (guint i = 0; i < local->len; i++)
+        found |= g_str_equal (g_ptr_array_index (local, i), table);
+      if (!found)
+        return known_table (table, error) ? 0 : -1;
+    }
+
+  return _astro_store_count_rows (self->db, table, error);
+}
+
+static AstroRow *
+row_from_statement (const AstroTable *table,
+                    sqlite3_stmt     *stmt)
+{
+  AstroRow *row = astro_row_new (table);
+
+  for (guint i = 0; i < table->n_columns; i++)
+    {
+      const char *text = (const char *) sqlite3_column_text (stmt, i);
+
+      if (text != NULL)
+        astro_row_take_nth (row, i, g_strdup (text));
+    }
+
+  return row;
+}
+
+static char *
+select_columns (const AstroTable *table)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT ");
+
+  for (guint i = 0; i < table->n_columns; i++)
+    g_string_append_printf (sql, "%s%s", i ? ", " : "", table->columns[i]);
+  g_string_append_printf (sql, " FROM %s", table->name);
+
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+AstroRow *
+astro_store_get_row (AstroStore  *self,
+                     const char  *table_name,
+                     const char  *id,
+                     GError     **error)
+{
+  const AstroTable *table;
+  g_autofree char *columns = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  AstroRow *row = NULL;
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+  g_return_val_if_fail (table_name != NULL, NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  if (!known_table (table_name, error))
+    return NULL;
+
+  table = astro_table_lookup (table_name);
+  columns = select_columns (table);
+  sql = g_strdup_printf ("%s WHERE id = ?1", columns);
+  stmt = _astro_store_prepare (self->db, self->statements, sql, error);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    row = row_from_statement (table, stmt);
+  else if (rc != SQLITE_DONE)
+    _astro_store_set_error (error, self->db, rc, "Could not read a row");
+  sqlite3_reset (stmt);
+
+  return row;
+}
+
+/**
+ * astro_store_list_rows:
+ * @column: (nullable): a column to filter on, or %NULL for every row
+ * @value: (nullable): the value it must have; %NULL means IS NULL
+ *
+ * Returns: (transfer full): the rows, in no promised order beyond by id
+ */
+GPtrArray *
+astro_store_list_rows (AstroStore  *self,
+                       const char  *table_name,
+                       const char  *column,
+                       const char  *value,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) astro_row_unref);
+  const AstroTable *table;
+  g_autofree char *columns = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+  g_return_val_if_fail (table_name != NULL, NULL);
+
+  if (!known_table (table_name, error))
+    return NULL;
+
+  table = astro_table_lookup (table_name);
+  if (column != NULL && astro_table_column_index (table, column) < 0)
+    {
+      g_set_error (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_INVALID,
+                   "The table %s has no column “%s”", table_name, column);
+      return NULL;
+    }
+
+  columns = select_columns (table);
+  if (column == NULL)
+    sql = g_strdup_printf ("%s ORDER BY id", columns);
+  else if (value == NULL)
+    sql = g_strdup_printf ("%s WHERE %s IS NULL ORDER BY id", columns, column);
+  else
+    sql = g_strdup_printf ("%s WHERE %s = ?1 ORDER BY id", columns, column);
+
+  stmt = _astro_store_prepare (self->db, self->statements, sql, error);
+  if (stmt == NULL)
+    return NULL;
+
+  if (column != NULL && value != NULL)
+    sqlite3_bind_text (stmt, 1, value, -1, SQLITE_STATIC);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, row_from_statement (table, stmt));
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      _astro_store_set_error (error, self->db, rc, "Could not read rows");
+      return NULL;
+    }
+
+  return g_steal_pointer (&rows);
+}
+
+static char *
+like_pattern (const char *search)
+{
+  g_autoptr(GString) pattern = g_string_new ("%");
+
+  for (const char *p = search; *p; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (pattern, '\\');
+      g_string_append_c (pattern, *p);
+    }
+  g_string_append_c (pattern, '%');
+
+  return g_string_free (g_steal_pointer (&pattern), FALSE);
+}
+
+/**
+ * astro_store_list_task_ids:
+ *
+ * Filters and sorts in SQL, so a list of 100,000 tasks needs their ids only.
+ * Deleted tasks (deleted_at set) are never listed.
+ *
+ * Returns: (transfer full) (element-type utf8): the ids in display order
+ */
+GPtrArray *
+astro_store_list_task_ids (AstroStore             *self,
+                           const AstroTaskFilter  *filter,
+                           GError                **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) sql = g_string_new ("SELECT id FROM tasks WHERE deleted_at IS NULL");
+  g_autofree char *pattern = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+  g_return_val_if_fail (filter != NULL, NULL);
+
+  if (filter->organization_id != NULL)
+    g_string_append (sql, " AND organization_id = ?1");
+  if (filter->status != NULL)
+    g_string_append (sql, " AND status = ?2");
+  if (filter->priority >= 0)
+    g_string_append (sql, " AND CAST(priority AS INTEGER) = ?3");
+  if (filter->assignee_id != NULL)
+    g_string_append (sql, filter->assignee_id[0] ? " AND assignee_id = ?4" : " AND assignee_id IS NULL");
+  if (filter->search != NULL && filter->search[0] != '\0')
+    {
+      pattern = like_pattern (filter->search);
+      g_string_append (sql, " AND (external_key LIKE ?5 ESCAPE '\\' OR title LIKE ?5 ESCAPE '\\')");
+    }
+
+  switch (filter->sort)
+    {
+    case ASTRO_TASK_SORT_UPDATED:
+      g_string_append (sql, " ORDER BY organization_id, updated_at DESC, id");
+      break;
+
+    case ASTRO_TASK_SORT_STATUS:
+    default:
+      g_string_append (sql, " ORDER BY organization_id, " TASK_STATUS_RANK ", "
+                       TASK_PRIORITY_RANK ", updated_at DESC, id");
+      break;
+    }
+
+  stmt = _astro_store_prepare (self->db, self->statements, sql->str, error);
+  if (stmt == NULL)
+    return NULL;
+
+  if (filter->organization_id != NULL)
+    sqlite3_bind_text (stmt, 1, filter->organization_id, -1, SQLITE_STATIC);
+  if (filter->status != NULL)
+    sqlite3_bind_text (stmt, 2, filter->status, -1, SQLITE_STATIC);
+  if (filter->priority >= 0)
+    sqlite3_bind_int (stmt, 3, filter->priority);
+  if (filter->assignee_id != NULL && filter->assignee_id[0])
+    sqlite3_bind_text (stmt, 4, filter->assignee_id, -1, SQLITE_STATIC);
+  if (pattern != NULL)
+    sqlite3_bind_text (stmt, 5, pattern, -1, SQLITE_STATIC);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      _astro_store_set_error (error, self->db, rc, "Could not list tasks");
+      return NULL;
+    }
+
+  return g_steal_pointer (&ids);
+}
