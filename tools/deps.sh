@@ -8,7 +8,7 @@ packages="
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
   libsqlite3-dev libgit2-dev libsecret-1-dev
   appstream desktop-file-utils
-  sqlite3 python3
+  sqlite3 python3 openssh-client
   xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools
   python3-gi gir1.2-atspi-2.0 python3-pyatspi imagemagick xdotool
   adwaita-icon-theme librsvg2-common fonts-cantarell

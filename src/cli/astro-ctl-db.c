@@ -10,25 +10,6 @@
 
 #include "astro-ctl.h"
 
-static char *
-json_string (const char *value)
-{
-  g_autoptr(GString) out = g_string_new ("\"");
-
-  for (const char *p = value; *p; p++)
-    {
-      if (*p == '"' || *p == '\\')
-        g_string_append_printf (out, "\\%c", *p);
-      else if ((guchar) *p < 0x20)
-        g_string_append_printf (out, "\\u%04x", (guchar) *p);
-      else
-        g_string_append_c (out, *p);
-    }
-  g_string_append_c (out, '"');
-
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 static int
 db_info (AstroStore *store,
          gboolean    json)
@@ -60,7 +41,7 @@ db_info (AstroStore *store,
 
   if (json)
     {
-      g_autofree char *file = json_string (astro_store_get_path (store));
+      g_autofree char *file = astro_ctl_json_string (astro_store_get_path (store));
 
       g_print ("{\"file\": %s, \"schema_version\": %d, \"latest_schema_version\": %d, \"rows\": {",
                file, astro_store_get_schema_version (store), astro_store_get_latest_version ());

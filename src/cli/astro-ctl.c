@@ -22,6 +22,12 @@ typedef struct
 
 static const Command commands[] = {
   { "db", astro_ctl_db, N_("Inspect the local database (db info)") },
+  { "remote", astro_ctl_remote, N_("Turn git remote URLs into repository keys (remote normalize)") },
+  { "login", astro_ctl_login, N_("Sign in to a team server") },
+  { "logout", astro_ctl_logout, N_("Sign out and forget the synced data") },
+  { "sync", astro_ctl_sync, N_("Sync every table from the server") },
+  { "status", astro_ctl_status, N_("Show how each table stands") },
+  { "tasks", astro_ctl_tasks, N_("List tasks from the local copy") },
 };
 
 void
@@ -36,6 +42,29 @@ astro_ctl_error (const char *format,
   va_end (args);
 
   g_printerr ("astrolabe-ctl: %s\n", message);
+}
+
+char *
+astro_ctl_json_string (const char *value)
+{
+  g_autoptr(GString) out = NULL;
+
+  if (value == NULL)
+    return g_strdup ("null");
+
+  out = g_string_new ("\"");
+  for (const char *p = value; *p; p++)
+    {
+      if (*p == '"' || *p == '\\')
+        g_string_append_printf (out, "\\%c", *p);
+      else if ((guchar) *p < 0x20)
+        g_string_append_printf (out, "\\u%04x", (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+
+  return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
 /* Tells the user when a damaged database had to be set aside: they would

@@ -12,6 +12,20 @@ G_BEGIN_DECLS
  * returns the process exit status. */
 int         astro_ctl_db         (int          argc,
                                   char       **argv);
+int         astro_ctl_remote     (int          argc,
+                                  char       **argv);
+int         astro_ctl_login      (int          argc,
+                                  char       **argv);
+int         astro_ctl_logout     (int          argc,
+                                  char       **argv);
+int         astro_ctl_sync       (int          argc,
+                                  char       **argv);
+int         astro_ctl_status     (int          argc,
+                                  char       **argv);
+int         astro_ctl_tasks      (int          argc,
+                                  char       **argv);
+
+char       *astro_ctl_json_string (const char *value);
 
 AstroStore *astro_ctl_open_store (const char  *path,
                                   GError     **error);

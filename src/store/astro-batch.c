@@ -156,6 +156,22 @@ astro_batch_get_n_changes (AstroBatch *self)
   return self->changes->len;
 }
 
+/* Moves every change of @from to the end of @self, leaving @from empty. */
+void
+astro_batch_steal_changes (AstroBatch *self,
+                           AstroBatch *from)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (from != NULL);
+  g_return_if_fail (self->table == from->table);
+
+  g_array_append_vals (self->changes, from->changes->data, from->changes->len);
+  /* the values now belong to self: drop them from @from without freeing */
+  g_array_set_clear_func (from->changes, NULL);
+  g_array_set_size (from->changes, 0);
+  g_array_set_clear_func (from->changes, change_clear);
+}
+
 void
 astro_batch_get_change (AstroBatch       *self,
                         guint             index,

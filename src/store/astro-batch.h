@@ -39,6 +39,8 @@ void              astro_batch_take_value    (AstroBatch       *self,
                                              guint             column,
                                              char             *value);
 guint             astro_batch_get_n_changes (AstroBatch       *self);
+void              astro_batch_steal_changes (AstroBatch       *self,
+                                             AstroBatch       *from);
 void              astro_batch_get_change    (AstroBatch       *self,
                                              guint             index,
                                              AstroChangeKind  *kind,

@@ -209,31 +209,6 @@ astro_store_list_shape_states (AstroStore  *self,
   return g_steal_pointer (&states);
 }
 
-/* Records a shape's last error without touching its handle, offset or rows. */
-gboolean
-astro_store_set_shape_error (AstroStore  *self,
-                             const char  *shape,
-                             const char  *message,
-                             GError     **error)
-{
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
-  g_return_val_if_fail (shape != NULL, FALSE);
-
-  stmt = _astro_store_prepare (self->db, self->statements,
-                               "INSERT INTO sync_state (shape, last_error) VALUES (?1, ?2)"
-                               " ON CONFLICT (shape) DO UPDATE SET last_error = excluded.last_error",
-                               error);
-  if (stmt == NULL)
-    return FALSE;
-
-  sqlite3_bind_text (stmt, 1, shape, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, message, -1, SQLITE_STATIC);
-
-  return step_done (self, stmt, "Could not save the sync error", error);
-}
-
 /*
  * Local repositories
  */

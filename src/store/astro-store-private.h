@@ -27,6 +27,7 @@ struct _AstroStore
   GMutex        writer_lock;
   sqlite3      *writer;
   GHashTable   *writer_statements;
+  GHashTable   *writer_shortcuts;  /* (kind, table, columns) → a statement of writer_statements */
 };
 
 gboolean      _astro_store_set_error      (GError     **error,
@@ -43,6 +44,7 @@ sqlite3_stmt *_astro_store_prepare        (sqlite3     *db,
 char         *_astro_store_now_iso        (void);
 GHashTable   *_astro_store_statement_cache_new (void);
 sqlite3      *_astro_store_open_connection (const char *path,
+                                           gboolean    locked_by_caller,
                                            gboolean   *damaged,
                                            GError    **error);
 gint64        _astro_store_count_rows     (sqlite3     *db,

@@ -114,6 +114,7 @@ is_damage (int rc)
  * a file that is not a database, or has a damaged header, show itself. */
 sqlite3 *
 _astro_store_open_connection (const char  *path,
+                              gboolean     locked_by_caller,
                               gboolean    *damaged,
                               GError     **error)
 {
@@ -122,7 +123,11 @@ _astro_store_open_connection (const char  *path,
 
   *damaged = FALSE;
 
-  rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  /* A connection its owner already serializes needs no mutex of SQLite's. */
+  rc = sqlite3_open_v2 (path, &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                        (locked_by_caller ? SQLITE_OPEN_NOMUTEX : 0),
+                        NULL);
   if (rc != SQLITE_OK)
     {
       _astro_store_set_error (error, db, rc, "Could not open the database");
@@ -217,6 +222,7 @@ astro_store_finalize (GObject *object)
   AstroStore *self = (AstroStore *) object;
 
   g_clear_pointer (&self->statements, g_hash_table_unref);
+  g_clear_pointer (&self->writer_shortcuts, g_hash_table_unref);
   g_clear_pointer (&self->writer_statements, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->writer, sqlite3_close);
@@ -300,7 +306,7 @@ astro_store_open (const char  *path,
   self = g_object_new (ASTRO_TYPE_STORE, NULL);
   self->path = g_strdup (path);
 
-  self->db = _astro_store_open_connection (path, &damaged, &local_error);
+  self->db = _astro_store_open_connection (path, FALSE, &damaged, &local_error);
   if (self->db == NULL && damaged)
     {
       g_warning ("%s is damaged (%s); moving it aside", path, local_error->message);
@@ -308,7 +314,7 @@ astro_store_open (const char  *path,
       if (self->recovered_path == NULL)
         return NULL;
       g_clear_error (&local_error);
-      self->db = _astro_store_open_connection (path, &damaged, &local_error);
+      self->db = _astro_store_open_connection (path, FALSE, &damaged, &local_error);
     }
   if (self->db == NULL)
     {

@@ -1,0 +1,565 @@
+/* astro-account.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Tokens live in the secret service only (libsecret), keyed by server and
+ * user; never in SQLite, files, logs or command lines. Where there is no
+ * secret service (a headless machine), ASTROLABE_TOKEN in the environment is
+ * used instead and never stored. HTTP here is blocking: callers run it off
+ * the main thread (the sync engine's refresh runs in a worker).
+ */
+#define G_LOG_DOMAIN "astro-account"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include <string.h>
+#include <json-glib/json-glib.h>
+#include <libsecret/secret.h>
+#include <libsoup/soup.h>
+
+#include "astro-account.h"
+
+struct _AstroAccount
+{
+  GObject      parent_instance;
+
+  AstroStore  *store;
+  SoupSession *session;
+  char        *server_url;
+  char        *email;
+  char        *user_id;
+  gboolean     from_environment;
+
+  GMutex       lock;            /* the tokens: read from the sync thread too */
+  char        *access_token;
+  char        *refresh_token;
+};
+
+G_DEFINE_FINAL_TYPE (AstroAccount, astro_account, G_TYPE_OBJECT)
+
+G_DEFINE_QUARK (astro-account-error-quark, astro_account_error)
+
+static const SecretSchema token_schema = {
+  "dev.astrolabe.Astrolabe.Token", SECRET_SCHEMA_NONE,
+  {
+    { "server", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "user", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { "kind", SECRET_SCHEMA_ATTRIBUTE_STRING },
+    { NULL, 0 },
+  }
+};
+
+/*
+ * Auxiliary methods
+ */
+
+static void
+wipe (char **secret)
+{
+  if (*secret != NULL)
+    explicit_bzero (*secret, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
+
+static void
+set_tokens (AstroAccount *self,
+            const char   *access_token,
+            const char   *refresh_token)
+{
+  g_mutex_lock (&self->lock);
+  wipe (&self->access_token);
+  wipe (&self->refresh_token);
+  self->access_token = g_strdup (access_token);
+  self->refresh_token = g_strdup (refresh_token);
+  g_mutex_unlock (&self->lock);
+}
+
+static gboolean
+keyring_error (GError **error,
+               GError  *cause)
+{
+  g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_NO_KEYRING,
+               _("The sign-in cannot be kept: no secret service is available (%s). "
+               "On a machine without one, set ASTROLABE_TOKEN instead."),
+               cause != NULL ? cause->message : "unknown error");
+  return FALSE;
+}
+
+static gboolean
+store_secret (AstroAccount  *self,
+              const char    *kind,
+              const char    *value,
+              GError       **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *label = g_strdup_printf ("Astrolabe %s token for %s on %s",
+                                            kind, self->email, self->server_url);
+
+  if (!secret_password_store_sync (&token_schema, SECRET_COLLECTION_DEFAULT, label, value,
+                                   NULL, &local_error,
+                                   "server", self->server_url,
+                                   "user", self->email,
+                                   "kind", kind,
+                                   NULL))
+    return keyring_error (error, local_error);
+
+  return TRUE;
+}
+
+static char *
+lookup_secret (AstroAccount  *self,
+               const char    *kind,
+               GError       **error)
+{
+  return secret_password_lookup_sync (&token_schema, NULL, error,
+                                      "server", self->server_url,
+                                      "user", self->email,
+                                      "kind", kind,
+                                      NULL);
+}
+
+static void
+clear_secrets (AstroAccount *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!secret_password_clear_sync (&token_schema, NULL, &error,
+                                   "server", self->server_url,
+                                   "user", self->email,
+                                   NULL) && error != NULL)
+    g_warning ("Could not remove the saved sign-in: %s", error->message);
+}
+
+/* POSTs JSON and parses the JSON answer. Never logs the body: it carries
+ * passwords and tokens. */
+static JsonObject *
+post_json (AstroAccount  *self,
+           const char    *path,
+           JsonBuilder   *body,
+           const char    *bearer,
+           guint         *status,
+           GError       **error)
+{
+  g_autofree char *url = g_strconcat (self->server_url, path, NULL);
+  g_autoptr(SoupMessage) message = soup_message_new ("POST", url);
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+  JsonNode *root;
+
+  if (message == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_FAILED,
+                   _("“%s” is not a valid server address"), self->server_url);
+      return NULL;
+    }
+
+  if (body != NULL)
+    {
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) node = json_builder_get_root (body);
+      gsize length;
+
+      json_generator_set_root (generator, node);
+      text = json_generator_to_data (generator, &length);
+      soup_message_set_request_body_from_bytes (message, "application/json",
+                                                g_bytes_new_take (g_steal_pointer (&text), length));
+    }
+
+  if (bearer != NULL)
+    {
+      g_autofree char *value = g_strconcat ("Bearer ", bearer, NULL);
+      soup_message_headers_replace (soup_message_get_request_headers (message), "Authorization", value);
+      explicit_bzero (value, strlen (value));
+    }
+
+  answer = soup_session_send_and_read (self->session, message, NULL, &local_error);
+  if (answer == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_UNREACHABLE,
+                   _("Could not reach %s: %s"), self->server_url, local_error->message);
+      return NULL;
+    }
+
+  *status = soup_message_get_status (message);
+  if (g_bytes_get_size (answer) == 0)
+    return json_object_new ();
+
+  if (!json_parser_load_from_data (parser, g_bytes_get_data (answer, NULL),
+                                   g_bytes_get_size (answer), NULL) ||
+      (root = json_parser_get_root (parser)) == NULL ||
+      !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      if (*status >= 400)
+        return json_object_new ();
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_FAILED,
+                   _("The server at %s answered %u with something that is not JSON"),
+                   self->server_url, *status);
+      return NULL;
+    }
+
+  return json_object_ref (json_node_get_object (root));
+}
+
+static const char *
+member_string (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (object, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* A sign-in answer: {"access_token","refresh_token","user":{"id","email"}} */
+static gboolean
+accept_sign_in (AstroAccount  *self,
+                JsonObject    *answer,
+                guint          status,
+                GError       **error)
+{
+  JsonObject *user;
+  const char *access, *refresh, *id, *email;
+
+  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_BAD_CREDENTIALS,
+                   _("The server did not accept these credentials"));
+      return FALSE;
+    }
+  if (status != SOUP_STATUS_OK)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_FAILED,
+                   _("Signing in failed: the server answered %u"), status);
+      return FALSE;
+    }
+
+  access = member_string (answer, "access_token");
+  refresh = member_string (answer, "refresh_token");
+  user = json_object_has_member (answer, "user") ? json_object_get_object_member (answer, "user") : NULL;
+  id = user != NULL ? member_string (user, "id") : NULL;
+  email = user != NULL ? member_string (user, "email") : NULL;
+  if (access == NULL || refresh == NULL || id == NULL || email == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_FAILED,
+                   _("The server's sign-in answer is incomplete"));
+      return FALSE;
+    }
+
+  g_free (self->email);
+  self->email = g_strdup (email);
+  g_free (self->user_id);
+  self->user_id = g_strdup (id);
+
+  if (!store_secret (self, "refresh", refresh, error) ||
+      !store_secret (self, "access", access, error))
+    return FALSE;
+
+  set_tokens (self, access, refresh);
+  astro_store_set_setting (self->store, ASTRO_SETTING_SERVER_URL, self->server_url, NULL);
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_EMAIL, self->email, NULL);
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_USER, self->user_id, NULL);
+  return TRUE;
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_account_finalize (GObject *object)
+{
+  AstroAccount *self = (AstroAccount *) object;
+
+  wipe (&self->access_token);
+  wipe (&self->refresh_token);
+  g_mutex_clear (&self->lock);
+  g_clear_object (&self->store);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->server_url, g_free);
+  g_clear_pointer (&self->email, g_free);
+  g_clear_pointer (&self->user_id, g_free);
+
+  G_OBJECT_CLASS (astro_account_parent_class)->finalize (object);
+}
+
+static void
+astro_account_class_init (AstroAccountClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = astro_account_finalize;
+}
+
+static void
+astro_account_init (AstroAccount *self)
+{
+  g_mutex_init (&self->lock);
+  self->session = soup_session_new_with_options ("timeout", 30,
+                                                 "user-agent", "Astrolabe/" PACKAGE_VERSION " ",
+                                                 NULL);
+}
+
+/*
+ * Public API
+ */
+
+/**
+ * astro_account_load:
+ * @server_url: (nullable): the server; %NULL for the one signed in last
+ *
+ * Returns the account, signed in if the secret service (or ASTROLABE_TOKEN)
+ * has its tokens. Call astro_account_is_signed_in() to know.
+ */
+AstroAccount *
+astro_account_load (AstroStore  *store,
+                    const char  *server_url,
+                    GError     **error)
+{
+  g_autoptr(AstroAccount) self = NULL;
+  g_autofree char *saved_server = NULL;
+  const char *environment_token = g_getenv ("ASTROLABE_TOKEN");
+
+  g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
+
+  saved_server = astro_store_get_setting (store, ASTRO_SETTING_SERVER_URL);
+  if (server_url == NULL)
+    server_url = saved_server;
+  if (server_url == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_NOT_SIGNED_IN,
+                   _("No server is known yet: sign in first"));
+      return NULL;
+    }
+
+  self = g_object_new (ASTRO_TYPE_ACCOUNT, NULL);
+  self->store = g_object_ref (store);
+  self->server_url = g_strdup (server_url);
+  while (g_str_has_suffix (self->server_url, "/"))
+    self->server_url[strlen (self->server_url) - 1] = '\0';
+
+  if (environment_token != NULL && environment_token[0] != '\0')
+    {
+      self->from_environment = TRUE;
+      set_tokens (self, environment_token, NULL);
+      return g_steal_pointer (&self);
+    }
+
+  if (g_strcmp0 (saved_server, self->server_url) == 0)
+    {
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *access = NULL;
+      g_autofree char *refresh = NULL;
+
+      self->email = astro_store_get_setting (store, ASTRO_SETTING_ACCOUNT_EMAIL);
+      self->user_id = astro_store_get_setting (store, ASTRO_SETTING_ACCOUNT_USER);
+      if (self->email != NULL)
+        {
+          refresh = lookup_secret (self, "refresh", &local_error);
+          if (local_error == NULL)
+            access = lookup_secret (self, "access", &local_error);
+          if (local_error != NULL)
+            g_warning ("Could not read the saved sign-in: %s", local_error->message);
+          if (refresh != NULL)
+            set_tokens (self, access, refresh);
+          wipe (&access);
+          wipe (&refresh);
+        }
+    }
+
+  return g_steal_pointer (&self);
+}
+
+gboolean
+astro_account_sign_in (AstroAccount  *self,
+                       const char    *email,
+                       const char    *password,
+                       GError       **error)
+{
+  g_autoptr(JsonBuilder) body = json_builder_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  guint status = 0;
+
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (email != NULL && password != NULL, FALSE);
+
+  json_builder_begin_object (body);
+  json_builder_set_member_name (body, "email");
+  json_builder_add_string_value (body, email);
+  json_builder_set_member_name (body, "password");
+  json_builder_add_string_value (body, password);
+  json_builder_end_object (body);
+
+  answer = post_json (self, "/api/auth/login", body, NULL, &status, error);
+  if (answer == NULL)
+    return FALSE;
+
+  return accept_sign_in (self, answer, status, error);
+}
+
+gboolean
+astro_account_sign_in_with_token (AstroAccount  *self,
+                                  const char    *personal_token,
+                                  GError       **error)
+{
+  g_autoptr(JsonBuilder) body = json_builder_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  guint status = 0;
+
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (personal_token != NULL, FALSE);
+
+  json_builder_begin_object (body);
+  json_builder_set_member_name (body, "token");
+  json_builder_add_string_value (body, personal_token);
+  json_builder_end_object (body);
+
+  answer = post_json (self, "/api/auth/token", body, NULL, &status, error);
+  if (answer == NULL)
+    return FALSE;
+
+  return accept_sign_in (self, answer, status, error);
+}
+
+/* Trades the refresh token for a new pair (the old refresh token dies on
+ * the server); returns the new access token. Thread-safe. */
+char *
+astro_account_refresh (AstroAccount  *self,
+                       GError       **error)
+{
+  g_autoptr(JsonBuilder) body = json_builder_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *refresh = NULL;
+  const char *access, *new_refresh;
+  guint status = 0;
+
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  refresh = g_strdup (self->refresh_token);
+  g_mutex_unlock (&self->lock);
+
+  if (refresh == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
+                   self->from_environment
+                   ? _("The token in ASTROLABE_TOKEN was refused")
+                   : _("Not signed in"));
+      return NULL;
+    }
+
+  json_builder_begin_object (body);
+  json_builder_set_member_name (body, "refresh_token");
+  json_builder_add_string_value (body, refresh);
+  json_builder_end_object (body);
+  wipe (&refresh);
+
+  answer = post_json (self, "/api/auth/refresh", body, NULL, &status, error);
+  if (answer == NULL)
+    return NULL;
+
+  access = member_string (answer, "access_token");
+  new_refresh = member_string (answer, "refresh_token");
+  if (status != SOUP_STATUS_OK || access == NULL || new_refresh == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
+                   _("The server refused to renew the sign-in (%u): sign in again"), status);
+      return NULL;
+    }
+
+  if (!store_secret (self, "refresh", new_refresh, error) ||
+      !store_secret (self, "access", access, error))
+    return NULL;
+
+  set_tokens (self, access, new_refresh);
+  return g_strdup (access);
+}
+
+/* Revokes the refresh token on the server (best effort: signing out works
+ * offline too), forgets the secrets, and clears the synced data. Linked
+ * folders stay. */
+gboolean
+astro_account_sign_out (AstroAccount  *self,
+                        GError       **error)
+{
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *access = astro_account_dup_access_token (self);
+  guint status = 0;
+
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+
+  if (access != NULL && !self->from_environment)
+    {
+      answer = post_json (self, "/api/auth/logout", NULL, access, &status, &local_error);
+      if (answer == NULL)
+        g_info ("Could not tell the server about signing out: %s", local_error->message);
+      wipe (&access);
+    }
+
+  if (self->email != NULL)
+    clear_secrets (self);
+  set_tokens (self, NULL, NULL);
+
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_EMAIL, NULL, NULL);
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_USER, NULL, NULL);
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, NULL, NULL);
+
+  return astro_store_clear_synced (self->store, error);
+}
+
+gboolean
+astro_account_is_signed_in (AstroAccount *self)
+{
+  gboolean signed_in;
+
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+
+  g_mutex_lock (&self->lock);
+  signed_in = self->access_token != NULL || self->refresh_token != NULL;
+  g_mutex_unlock (&self->lock);
+  return signed_in;
+}
+
+gboolean
+astro_account_is_from_environment (AstroAccount *self)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+  return self->from_environment;
+}
+
+char *
+astro_account_dup_access_token (AstroAccount *self)
+{
+  char *token;
+
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  token = g_strdup (self->access_token);
+  g_mutex_unlock (&self->lock);
+  return token;
+}
+
+const char *
+astro_account_get_server_url (AstroAccount *self)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), NULL);
+  return self->server_url;
+}
+
+const char *
+astro_account_get_email (AstroAccount *self)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), NULL);
+  return self->email;
+}
+
+const char *
+astro_account_get_user_id (AstroAccount *self)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), NULL);
+  return self->user_id;
+}

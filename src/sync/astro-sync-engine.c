@@ -1,0 +1,709 @@
+/* astro-sync-engine.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The engine lives on the main thread; its streams live on the sync thread,
+ * which has its own GMainContext and SoupSession. What the streams do comes
+ * back to the main thread as copies (AstroShapeInfo), posted with
+ * g_main_context_invoke, so properties and signals are main-thread only.
+ */
+#define G_LOG_DOMAIN "astro-sync-engine"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include <string.h>
+
+#include "astro-sync-engine.h"
+
+struct _AstroSyncEngine
+{
+  GObject           parent_instance;
+
+  /* main thread */
+  AstroStore       *store;
+  GMainContext     *main_context;
+  GArray           *shapes;          /* AstroShapeInfo */
+  AstroSyncStatus   status;
+  char             *message;
+  gboolean          up_to_date;
+  gboolean          signed_out;
+  GThread          *thread;
+
+  /* set before the thread starts, then read-only */
+  AstroSyncMode     mode;
+  char             *server_url;
+  AstroRefreshFunc  refresh_func;
+  gpointer          refresh_data;
+  GStrv             organization_ids;
+  guint             backoff_initial_ms;
+  guint             backoff_max_ms;
+  guint             timeout_s;
+  gboolean          once;
+  GStrv             tables;
+  GPtrArray        *saved;           /* AstroShapeState, handed to the streams */
+
+  /* the token, read by the sync thread for every request */
+  GMutex            token_lock;
+  char             *access_token;
+
+  /* sync thread */
+  GMainContext     *sync_context;
+  GMainLoop        *sync_loop;
+  SoupSession      *session;
+  GPtrArray        *streams;
+  GNetworkMonitor  *network_monitor;
+  gboolean          refreshing;
+  gint64            refreshed_at;
+};
+
+G_DEFINE_FINAL_TYPE (AstroSyncEngine, astro_sync_engine, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_STATUS,
+  PROP_MESSAGE,
+  PROP_UP_TO_DATE,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+enum {
+  SHAPE_CHANGED,
+  N_SIGNALS
+};
+
+static guint signals [N_SIGNALS];
+
+/*
+ * Auxiliary methods
+ */
+
+static void
+shape_info_clear (gpointer data)
+{
+  AstroShapeInfo *info = data;
+
+  g_clear_pointer (&info->table, g_free);
+  g_clear_pointer (&info->last_error, g_free);
+}
+
+static void
+shape_info_copy (AstroShapeInfo       *dest,
+                 const AstroShapeInfo *src)
+{
+  shape_info_clear (dest);
+  *dest = *src;
+  dest->table = g_strdup (src->table);
+  dest->last_error = g_strdup (src->last_error);
+}
+
+const char *
+astro_sync_status_to_string (AstroSyncStatus status)
+{
+  switch (status)
+    {
+    case ASTRO_SYNC_STATUS_OFFLINE: return "offline";
+    case ASTRO_SYNC_STATUS_CONNECTING: return "connecting";
+    case ASTRO_SYNC_STATUS_SYNCING: return "syncing";
+    case ASTRO_SYNC_STATUS_LIVE: return "live";
+    case ASTRO_SYNC_STATUS_ERROR: return "error";
+    case ASTRO_SYNC_STATUS_SIGNED_OUT: return "signed-out";
+    default: return "unknown";
+    }
+}
+
+/* Main thread: derive the overall status from the shapes. */
+static void
+update_status (AstroSyncEngine *self)
+{
+  AstroSyncStatus status = ASTRO_SYNC_STATUS_LIVE;
+  const char *message = NULL;
+  gboolean up_to_date = self->shapes->len > 0;
+  gboolean heard = FALSE;
+
+  for (guint i = 0; i < self->shapes->len; i++)
+    {
+      const AstroShapeInfo *info = &g_array_index (self->shapes, AstroShapeInfo, i);
+
+      up_to_date &= info->up_to_date;
+      heard |= info->requests > 0 && info->state != ASTRO_SHAPE_STATE_SYNCING;
+      heard |= info->rows_received > 0;
+
+      if (info->state == ASTRO_SHAPE_STATE_RETRYING)
+        {
+          status = ASTRO_SYNC_STATUS_ERROR;
+          message = info->last_error;
+        }
+      else if (status != ASTRO_SYNC_STATUS_ERROR && info->state != ASTRO_SHAPE_STATE_LIVE)
+        status = ASTRO_SYNC_STATUS_SYNCING;
+    }
+
+  if (self->thread == NULL)
+    status = ASTRO_SYNC_STATUS_OFFLINE;
+  else if (self->signed_out)
+    {
+      status = ASTRO_SYNC_STATUS_SIGNED_OUT;
+      message = _("Signed out: the server refused the saved sign-in");
+    }
+  else if (status == ASTRO_SYNC_STATUS_SYNCING && !heard)
+    status = ASTRO_SYNC_STATUS_CONNECTING;
+
+  if (status != self->status)
+    {
+      self->status = status;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+    }
+  if (g_strcmp0 (message, self->message) != 0)
+    {
+      g_free (self->message);
+      self->message = g_strdup (message);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MESSAGE]);
+    }
+  if (up_to_date != self->up_to_date)
+    {
+      self->up_to_date = up_to_date;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_UP_TO_DATE]);
+    }
+}
+
+typedef struct
+{
+  AstroSyncEngine *engine;
+  guint            index;
+  AstroShapeInfo   info;
+  gboolean         signed_out;
+} ShapeUpdate;
+
+static gboolean
+apply_shape_update (gpointer data)
+{
+  ShapeUpdate *update = data;
+  AstroSyncEngine *self = update->engine;
+
+  if (update->signed_out)
+    self->signed_out = TRUE;
+  else
+    {
+      shape_info_copy (&g_array_index (self->shapes, AstroShapeInfo, update->index), &update->info);
+      g_signal_emit (self, signals[SHAPE_CHANGED], 0, update->info.table);
+    }
+
+  update_status (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+shape_update_free (gpointer data)
+{
+  ShapeUpdate *update = data;
+
+  shape_info_clear (&update->info);
+  g_object_unref (update->engine);
+  g_free (update);
+}
+
+/*
+ * Sync thread
+ */
+
+static char *
+get_token (gpointer user_data)
+{
+  AstroSyncEngine *self = user_data;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->token_lock);
+
+  return g_strdup (self->access_token);
+}
+
+static void
+on_stream_changed_cb (AstroShapeStream *stream,
+                      AstroSyncEngine  *self)
+{
+  ShapeUpdate *update = g_new0 (ShapeUpdate, 1);
+
+  update->engine = g_object_ref (self);
+  for (guint i = 0; i < self->streams->len; i++)
+    if (g_ptr_array_index (self->streams, i) == stream)
+      update->index = i;
+
+  update->info.table = g_strdup (astro_shape_stream_get_table (stream)->name);
+  update->info.state = astro_shape_stream_get_state (stream);
+  update->info.up_to_date = astro_shape_stream_is_up_to_date (stream);
+  update->info.rows_received = astro_shape_stream_get_rows_received (stream);
+  update->info.bytes_received = astro_shape_stream_get_bytes_received (stream);
+  update->info.last_up_to_date = astro_shape_stream_get_last_up_to_date (stream);
+  update->info.last_error = g_strdup (astro_shape_stream_get_last_error (stream));
+  update->info.requests = astro_shape_stream_get_requests (stream);
+
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              apply_shape_update, update, shape_update_free);
+}
+
+static void
+retry_unauthorized (AstroSyncEngine *self)
+{
+  for (guint i = 0; i < self->streams->len; i++)
+    {
+      AstroShapeStream *stream = g_ptr_array_index (self->streams, i);
+
+      if (astro_shape_stream_get_state (stream) == ASTRO_SHAPE_STATE_UNAUTHORIZED)
+        astro_shape_stream_retry_now (stream);
+    }
+}
+
+static void
+refresh_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  AstroSyncEngine *self = source_object;
+  g_autoptr(GError) error = NULL;
+  char *token;
+
+  token = self->refresh_func (self->refresh_data, &error);
+  if (token == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, token, g_free);
+}
+
+static void
+on_refreshed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  AstroSyncEngine *self = ASTRO_SYNC_ENGINE (source);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  self->refreshing = FALSE;
+  token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (token == NULL)
+    {
+      ShapeUpdate *update = g_new0 (ShapeUpdate, 1);
+
+      g_warning ("Could not renew the sign-in: %s", error->message);
+      update->engine = g_object_ref (self);
+      update->signed_out = TRUE;
+      g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                                  apply_shape_update, update, shape_update_free);
+      return;
+    }
+
+  g_mutex_lock (&self->token_lock);
+  if (self->access_token != NULL)
+    explicit_bzero (self->access_token, strlen (self->access_token));
+  g_free (self->access_token);
+  self->access_token = g_steal_pointer (&token);
+  g_mutex_unlock (&self->token_lock);
+
+  self->refreshed_at = g_get_monotonic_time ();
+  retry_unauthorized (self);
+}
+
+/* Single flight: however many streams hear 401 at once, one refresh runs and
+ * all of them retry when it is done. */
+static void
+on_stream_unauthorized_cb (AstroShapeStream *stream,
+                           AstroSyncEngine  *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->refreshing)
+    return;
+
+  /* a request sent just before the last refresh finished: its token was old */
+  if (self->refreshed_at != 0 && g_get_monotonic_time () - self->refreshed_at < 2 * G_USEC_PER_SEC)
+    {
+      astro_shape_stream_retry_now (stream);
+      return;
+    }
+
+  if (self->refresh_func == NULL)
+    {
+      ShapeUpdate *update = g_new0 (ShapeUpdate, 1);
+
+      update->engine = g_object_ref (self);
+      update->signed_out = TRUE;
+      g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                                  apply_shape_update, update, shape_update_free);
+      return;
+    }
+
+  self->refreshing = TRUE;
+  task = g_task_new (self, NULL, on_refreshed_cb, NULL);
+  g_task_run_in_thread (task, refresh_in_thread);
+}
+
+static void
+on_network_changed_cb (GNetworkMonitor *monitor,
+                       gboolean         available,
+                       AstroSyncEngine *self)
+{
+  if (!available)
+    return;
+
+  for (guint i = 0; i < self->streams->len; i++)
+    {
+      AstroShapeStream *stream = g_ptr_array_index (self->streams, i);
+
+      if (astro_shape_stream_get_state (stream) == ASTRO_SHAPE_STATE_RETRYING)
+        astro_shape_stream_retry_now (stream);
+    }
+}
+
+static char *
+organizations_where (AstroSyncEngine *self,
+                     const char      *table)
+{
+  g_autoptr(GString) where = g_string_new (NULL);
+  const char *column = g_str_equal (table, "organizations") ? "id" : "organization_id";
+
+  if (self->organization_ids == NULL || g_str_equal (table, "users"))
+    return NULL;
+
+  g_string_append_printf (where, "%s IN (", column);
+  for (guint i = 0; self->organization_ids[i] != NULL; i++)
+    g_string_append_printf (where, "%s$%u", i ? ", " : "", i + 1);
+  g_string_append_c (where, ')');
+
+  return g_string_free (g_steal_pointer (&where), FALSE);
+}
+
+static gpointer
+sync_thread (gpointer data)
+{
+  AstroSyncEngine *self = data;
+  g_main_context_push_thread_default (self->sync_context);
+
+  /* Six long-polls plus catch-ups and writes: libsoup's 2 per host would
+   * make every request wait behind the holds. */
+  self->session = soup_session_new_with_options ("max-conns-per-host", 16,
+                                                 "max-conns", 32,
+                                                 "timeout", self->timeout_s,
+                                                 "idle-timeout", 60,
+                                                 "user-agent", "Astrolabe/" PACKAGE_VERSION " ",
+                                                 NULL);
+  self->streams = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < self->shapes->len; i++)
+    {
+      const AstroTable *table = astro_table_lookup (g_array_index (self->shapes, AstroShapeInfo, i).table);
+      g_autofree char *where = organizations_where (self, table->name);
+      AstroShapeConfig config = {
+        self->mode, self->server_url, where,
+        where != NULL ? (const char **) self->organization_ids : NULL,
+        self->backoff_initial_ms, self->backoff_max_ms, self->once,
+      };
+      AstroShapeStream *stream;
+
+      stream = astro_shape_stream_new (self->store, self->session, table, &config,
+                                       g_ptr_array_index (self->saved, i), get_token, self);
+      g_signal_connect (stream, "changed", G_CALLBACK (on_stream_changed_cb), self);
+      g_signal_connect (stream, "unauthorized", G_CALLBACK (on_stream_unauthorized_cb), self);
+      g_ptr_array_add (self->streams, stream);
+    }
+
+  self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect (self->network_monitor, "network-changed",
+                    G_CALLBACK (on_network_changed_cb), self);
+
+  for (guint i = 0; i < self->streams->len; i++)
+    astro_shape_stream_start (g_ptr_array_index (self->streams, i));
+
+  g_main_loop_run (self->sync_loop);
+
+  for (guint i = 0; i < self->streams->len; i++)
+    {
+      AstroShapeStream *stream = g_ptr_array_index (self->streams, i);
+
+      g_signal_handlers_disconnect_by_data (stream, self);
+      astro_shape_stream_stop (stream);
+    }
+  g_signal_handlers_disconnect_by_data (self->network_monitor, self);
+  g_clear_object (&self->network_monitor);
+  g_clear_pointer (&self->streams, g_ptr_array_unref);
+  soup_session_abort (self->session);
+  g_clear_object (&self->session);
+
+  /* let cancelled operations finish on this context before it goes */
+  while (g_main_context_iteration (self->sync_context, FALSE))
+    ;
+
+  g_main_context_pop_thread_default (self->sync_context);
+  return NULL;
+}
+
+static gboolean
+quit_sync_loop (gpointer data)
+{
+  AstroSyncEngine *self = data;
+
+  g_main_loop_quit (self->sync_loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_all (gpointer data)
+{
+  AstroSyncEngine *self = data;
+
+  for (guint i = 0; self->streams != NULL && i < self->streams->len; i++)
+    astro_shape_stream_retry_now (g_ptr_array_index (self->streams, i));
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_sync_engine_dispose (GObject *object)
+{
+  AstroSyncEngine *self = (AstroSyncEngine *) object;
+
+  astro_sync_engine_stop (self);
+
+  G_OBJECT_CLASS (astro_sync_engine_parent_class)->dispose (object);
+}
+
+static void
+astro_sync_engine_finalize (GObject *object)
+{
+  AstroSyncEngine *self = (AstroSyncEngine *) object;
+
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
+  g_clear_pointer (&self->sync_context, g_main_context_unref);
+  g_clear_pointer (&self->sync_loop, g_main_loop_unref);
+  g_clear_pointer (&self->shapes, g_array_unref);
+  g_clear_pointer (&self->saved, g_ptr_array_unref);
+  g_clear_pointer (&self->message, g_free);
+  g_clear_pointer (&self->server_url, g_free);
+  g_clear_pointer (&self->organization_ids, g_strfreev);
+  g_clear_pointer (&self->tables, g_strfreev);
+  if (self->access_token != NULL)
+    explicit_bzero (self->access_token, strlen (self->access_token));
+  g_clear_pointer (&self->access_token, g_free);
+  g_mutex_clear (&self->token_lock);
+
+  G_OBJECT_CLASS (astro_sync_engine_parent_class)->finalize (object);
+}
+
+static void
+astro_sync_engine_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  AstroSyncEngine *self = ASTRO_SYNC_ENGINE (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATUS:
+      g_value_set_int (value, self->status);
+      break;
+
+    case PROP_MESSAGE:
+      g_value_set_string (value, self->message);
+      break;
+
+    case PROP_UP_TO_DATE:
+      g_value_set_boolean (value, self->up_to_date);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+astro_sync_engine_class_init (AstroSyncEngineClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = astro_sync_engine_dispose;
+  object_class->finalize = astro_sync_engine_finalize;
+  object_class->get_property = astro_sync_engine_get_property;
+
+  properties [PROP_STATUS] =
+    g_param_spec_int ("status", NULL, NULL,
+                      ASTRO_SYNC_STATUS_OFFLINE, ASTRO_SYNC_STATUS_SIGNED_OUT,
+                      ASTRO_SYNC_STATUS_OFFLINE,
+                      G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties [PROP_MESSAGE] =
+    g_param_spec_string ("message", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties [PROP_UP_TO_DATE] =
+    g_param_spec_boolean ("up-to-date", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /* Emitted on the main thread when a shape's info changed. */
+  signals [SHAPE_CHANGED] =
+    g_signal_new ("shape-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+}
+
+static void
+astro_sync_engine_init (AstroSyncEngine *self)
+{
+  g_mutex_init (&self->token_lock);
+  self->main_context = g_main_context_ref_thread_default ();
+  self->shapes = g_array_new (FALSE, TRUE, sizeof (AstroShapeInfo));
+  g_array_set_clear_func (self->shapes, shape_info_clear);
+}
+
+/*
+ * Public API
+ */
+
+AstroSyncEngine *
+astro_sync_engine_new (AstroStore             *store,
+                       const AstroSyncOptions *options)
+{
+  AstroSyncEngine *self;
+  const AstroTable * const *tables;
+  guint n_tables;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
+  g_return_val_if_fail (options != NULL && options->server_url != NULL, NULL);
+
+  self = g_object_new (ASTRO_TYPE_SYNC_ENGINE, NULL);
+  self->store = g_object_ref (store);
+  self->mode = options->mode;
+  self->server_url = g_strdup (options->server_url);
+  while (g_str_has_suffix (self->server_url, "/"))
+    self->server_url[strlen (self->server_url) - 1] = '\0';
+  self->access_token = g_strdup (options->access_token);
+  self->refresh_func = options->refresh_func;
+  self->refresh_data = options->refresh_data;
+  self->organization_ids = g_strdupv ((GStrv) options->organization_ids);
+  self->backoff_initial_ms = options->backoff_initial_ms;
+  self->backoff_max_ms = options->backoff_max_ms;
+  self->timeout_s = options->timeout_s ? options->timeout_s : 45;
+  self->once = options->once;
+  self->tables = g_strdupv ((GStrv) options->tables);
+
+  tables = astro_table_all (&n_tables);
+  for (guint i = 0; i < n_tables; i++)
+    if (self->tables == NULL || g_strv_contains ((const char * const *) self->tables, tables[i]->name))
+      {
+        AstroShapeInfo info = { g_strdup (tables[i]->name), ASTRO_SHAPE_STATE_IDLE, };
+        g_array_append_val (self->shapes, info);
+      }
+
+  return self;
+}
+
+void
+astro_sync_engine_start (AstroSyncEngine *self)
+{
+  g_return_if_fail (ASTRO_IS_SYNC_ENGINE (self));
+
+  if (self->thread != NULL)
+    return;
+
+  /* The saved states are read here, on the main thread that owns the
+   * store's reading connection, and handed to the sync thread. */
+  g_clear_pointer (&self->saved, g_ptr_array_unref);
+  self->saved = g_ptr_array_new_with_free_func ((GDestroyNotify) astro_shape_state_free);
+  for (guint i = 0; i < self->shapes->len; i++)
+    {
+      const char *table = g_array_index (self->shapes, AstroShapeInfo, i).table;
+      AstroShapeState *state = astro_store_get_shape_state (self->store, table, NULL);
+
+      if (state == NULL)
+        state = astro_shape_state_new (table);
+      state->row_count = astro_store_count_rows (self->store, table, NULL);
+      g_ptr_array_add (self->saved, state);
+    }
+
+  self->signed_out = FALSE;
+  g_clear_pointer (&self->sync_context, g_main_context_unref);
+  g_clear_pointer (&self->sync_loop, g_main_loop_unref);
+  self->sync_context = g_main_context_new ();
+  self->sync_loop = g_main_loop_new (self->sync_context, FALSE);
+  self->thread = g_thread_new ("astro-sync", sync_thread, self);
+
+  update_status (self);
+}
+
+void
+astro_sync_engine_stop (AstroSyncEngine *self)
+{
+  g_return_if_fail (ASTRO_IS_SYNC_ENGINE (self));
+
+  if (self->thread == NULL)
+    return;
+
+  g_main_context_invoke (self->sync_context, quit_sync_loop, self);
+  g_thread_join (g_steal_pointer (&self->thread));
+
+  /* updates the sync thread posted before it stopped are stale now */
+  update_status (self);
+}
+
+void
+astro_sync_engine_sync_now (AstroSyncEngine *self)
+{
+  g_return_if_fail (ASTRO_IS_SYNC_ENGINE (self));
+
+  if (self->thread != NULL)
+    g_main_context_invoke (self->sync_context, retry_all, self);
+}
+
+AstroSyncStatus
+astro_sync_engine_get_status (AstroSyncEngine *self)
+{
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), ASTRO_SYNC_STATUS_OFFLINE);
+  return self->status;
+}
+
+const char *
+astro_sync_engine_get_message (AstroSyncEngine *self)
+{
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), NULL);
+  return self->message;
+}
+
+gboolean
+astro_sync_engine_is_up_to_date (AstroSyncEngine *self)
+{
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), FALSE);
+  return self->up_to_date;
+}
+
+gint64
+astro_sync_engine_get_rows_received (AstroSyncEngine *self)
+{
+  gint64 rows = 0;
+
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), 0);
+
+  for (guint i = 0; i < self->shapes->len; i++)
+    rows += g_array_index (self->shapes, AstroShapeInfo, i).rows_received;
+  return rows;
+}
+
+guint
+astro_sync_engine_get_n_shapes (AstroSyncEngine *self)
+{
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), 0);
+  return self->shapes->len;
+}
+
+const AstroShapeInfo *
+astro_sync_engine_get_shape (AstroSyncEngine *self,
+                             guint            index)
+{
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), NULL);
+  g_return_val_if_fail (index < self->shapes->len, NULL);
+  return &g_array_index (self->shapes, AstroShapeInfo, index);
+}
