@@ -53,6 +53,10 @@ struct _AstroShapeStream
   gboolean             refetching;     /* the next apply replaces the table */
   gboolean             stream_chunks;  /* a first sync: apply chunk by chunk */
   gboolean             once;           /* no live requests */
+  gboolean             committing;     /* a batch is being written, off this thread */
+  gboolean             commit_failed;  /* the last write failed: no requests in parallel */
+  gboolean             deferred;       /* a response is waiting for the write to finish */
+  gboolean             deferred_up_to_date;
   guint                refetches;      /* 409s in a row */
   guint                stale_answers;  /* cached answers with the expired handle, in a row */
   AstroBatch          *pending;        /* changes waiting for up-to-date */
@@ -286,32 +290,142 @@ current_state (AstroShapeStream *self,
   return state;
 }
 
-static gboolean
-commit (AstroShapeStream *self,
-        gboolean          up_to_date)
+typedef struct
 {
-  g_autoptr(AstroShapeState) state = current_state (self, up_to_date);
+  AstroBatch *batch;
+  gint64      up_to_date_at;  /* 0 for a snapshot chunk */
+} Commit;
+
+static void
+commit_free (gpointer data)
+{
+  Commit *commit = data;
+
+  astro_batch_unref (commit->batch);
+  g_free (commit);
+}
+
+static void queue_commit (AstroShapeStream *self,
+                          gboolean          up_to_date);
+
+static void
+go_live (AstroShapeStream *self)
+{
+  g_clear_pointer (&self->expired_handle, g_free);
+  self->live = TRUE;
+  self->stream_chunks = FALSE;
+  self->up_to_date_once = TRUE;
+  astro_backoff_reset (&self->backoff);
+  set_error (self, NULL);
+  set_state (self, ASTRO_SHAPE_STATE_LIVE);
+  if (!self->once && self->message == NULL)
+    send_request (self);
+}
+
+static void
+on_committed_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  AstroShapeStream *self = ASTRO_SHAPE_STREAM (source);
+  Commit *commit = g_task_get_task_data (G_TASK (result));
   g_autoptr(GError) error = NULL;
 
-  astro_batch_set_state (self->pending, state);
-  astro_batch_set_reset (self->pending, self->refetching);
+  self->committing = FALSE;
 
-  if (!astro_store_apply_batch (self->store, self->pending, &error))
+  /* stopped meanwhile: what was written is written, nothing more to do */
+  if (self->cancellable == NULL)
+    return;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
-      /* The transaction rolled back: the saved offset still matches the saved
-       * rows, so the next try starts from there. */
+      /* The transaction rolled back. Its changes go back in front of the
+       * ones gathered since, so the next write saves them all, together with
+       * the latest offset: rows and offset never part. */
       g_warning ("%s: could not save a batch: %s", self->table->name, error->message);
-      fail_and_retry (self, 0, _("Could not save the synced rows: %s"), error->message);
-      return FALSE;
+      astro_batch_steal_changes (commit->batch, self->pending);
+      astro_batch_unref (self->pending);
+      self->pending = astro_batch_ref (commit->batch);
+      self->commit_failed = TRUE;
+
+      if (self->deferred)
+        {
+          self->deferred = FALSE;
+          queue_commit (self, self->deferred_up_to_date);
+        }
+      else if (self->message == NULL)
+        fail_and_retry (self, 0, _("Could not save the synced rows: %s"), error->message);
+      else
+        set_error (self, error->message);
+      return;
     }
 
-  g_clear_pointer (&self->pending, astro_batch_unref);
-  self->pending = astro_batch_new (self->table);
+  self->commit_failed = FALSE;
   self->refetching = FALSE;
-  if (up_to_date)
-    self->last_up_to_date = state->last_up_to_date;
+  if (commit->up_to_date_at != 0)
+    self->last_up_to_date = commit->up_to_date_at;
 
-  return TRUE;
+  if (self->deferred)
+    {
+      self->deferred = FALSE;
+      queue_commit (self, self->deferred_up_to_date);
+    }
+  else if (commit->up_to_date_at != 0)
+    go_live (self);
+  else
+    g_signal_emit (self, signals[CHANGED], 0);
+}
+
+static void
+write_in_thread (GTask        *task,
+                 gpointer      source_object,
+                 gpointer      task_data,
+                 GCancellable *cancellable)
+{
+  AstroShapeStream *self = source_object;
+  Commit *commit = task_data;
+  GError *error = NULL;
+
+  if (astro_store_apply_batch (self->store, commit->batch, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Writes what has gathered, with the handle and offset that follow it, in one
+ * transaction on a worker thread. While a snapshot chunk is written the next
+ * one is already being fetched and parsed: two cores, both busy. One write
+ * at a time per shape keeps them in order. */
+static void
+queue_commit (AstroShapeStream *self,
+              gboolean          up_to_date)
+{
+  g_autoptr(AstroShapeState) state = current_state (self, up_to_date);
+  g_autoptr(GTask) task = NULL;
+  Commit *commit;
+
+  if (self->committing)
+    {
+      self->deferred = TRUE;
+      self->deferred_up_to_date = up_to_date;
+      return;
+    }
+
+  commit = g_new0 (Commit, 1);
+  commit->batch = g_steal_pointer (&self->pending);
+  commit->up_to_date_at = up_to_date ? state->last_up_to_date : 0;
+  astro_batch_set_state (commit->batch, state);
+  astro_batch_set_reset (commit->batch, self->refetching);
+  self->pending = astro_batch_new (self->table);
+  self->committing = TRUE;
+
+  task = g_task_new (self, NULL, on_committed_cb, NULL);
+  g_task_set_source_tag (task, queue_commit);
+  g_task_set_task_data (task, commit, commit_free);
+  g_task_run_in_thread (task, write_in_thread);
+
+  if (!up_to_date && !self->commit_failed)
+    send_request (self);
 }
 
 static const char *
@@ -372,28 +486,15 @@ finish_response (AstroShapeStream *self)
   g_clear_pointer (&self->cache_buster, g_free);
   self->refetches = 0;
 
-  if (up_to_date)
+  astro_backoff_reset (&self->backoff);
+  clear_request (self);
+
+  if (up_to_date || self->stream_chunks)
     {
-      if (!commit (self, TRUE))
-        return;
-      g_clear_pointer (&self->expired_handle, g_free);
-      self->live = TRUE;
-      self->stream_chunks = FALSE;
-      self->up_to_date_once = TRUE;
-      astro_backoff_reset (&self->backoff);
-      set_error (self, NULL);
-      clear_request (self);
-      set_state (self, ASTRO_SHAPE_STATE_LIVE);
-      if (!self->once)
-        send_request (self);
+      queue_commit (self, up_to_date);
       return;
     }
 
-  if (self->stream_chunks && !commit (self, FALSE))
-    return;
-
-  astro_backoff_reset (&self->backoff);
-  clear_request (self);
   g_signal_emit (self, signals[CHANGED], 0);
   send_request (self);
 }
