@@ -8,15 +8,19 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-account.h"
 #include "astro-application.h"
+#include "astro-sync-engine.h"
 #include "astro-window.h"
 
 struct _AstroApplication
 {
   AdwApplication  parent_instance;
 
-  AstroStore     *store;
-  GError         *store_error;
+  AstroStore      *store;
+  GError          *store_error;
+  AstroAccount    *account;
+  AstroSyncEngine *engine;
 };
 
 G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
@@ -64,6 +68,47 @@ open_store (AstroApplication *self)
   recovered = astro_store_get_recovered_path (self->store);
   if (recovered != NULL)
     g_warning ("The local copy was damaged; it was moved to %s and a new one was made", recovered);
+}
+
+static char *
+refresh_account (gpointer   user_data,
+                 GError   **error)
+{
+  return astro_account_refresh (ASTRO_ACCOUNT (user_data), error);
+}
+
+/* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
+ * is set on a headless machine): keep the local copy live. The sign-in page
+ * that starts this for a new user is the main window's work. */
+static void
+start_sync (AstroApplication *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  AstroSyncOptions options = { 0, };
+
+  if (self->store == NULL)
+    return;
+
+  self->account = astro_account_load (self->store, g_getenv ("ASTROLABE_SERVER"), &error);
+  if (self->account == NULL || !astro_account_is_signed_in (self->account))
+    {
+      g_debug ("Not syncing: %s", error != NULL ? error->message : "not signed in");
+      return;
+    }
+
+  token = astro_account_dup_access_token (self->account);
+  options.mode = ASTRO_SYNC_MODE_PROXY;
+  options.server_url = astro_account_get_server_url (self->account);
+  options.access_token = token;
+  if (!astro_account_is_from_environment (self->account))
+    {
+      options.refresh_func = refresh_account;
+      options.refresh_data = self->account;
+    }
+
+  self->engine = astro_sync_engine_new (self->store, &options);
+  astro_sync_engine_start (self->engine);
 }
 
 /*
@@ -141,6 +186,18 @@ astro_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
 
   open_store (self);
+  start_sync (self);
+}
+
+static void
+astro_application_shutdown (GApplication *application)
+{
+  AstroApplication *self = ASTRO_APPLICATION (application);
+
+  if (self->engine != NULL)
+    astro_sync_engine_stop (self->engine);
+
+  G_APPLICATION_CLASS (astro_application_parent_class)->shutdown (application);
 }
 
 static void
@@ -176,6 +233,8 @@ astro_application_finalize (GObject *object)
 {
   AstroApplication *self = ASTRO_APPLICATION (object);
 
+  g_clear_object (&self->engine);
+  g_clear_object (&self->account);
   g_clear_object (&self->store);
   g_clear_error (&self->store_error);
 
@@ -191,6 +250,7 @@ astro_application_class_init (AstroApplicationClass *klass)
   object_class->finalize = astro_application_finalize;
 
   app_class->startup = astro_application_startup;
+  app_class->shutdown = astro_application_shutdown;
   app_class->activate = astro_application_activate;
   app_class->open = astro_application_open;
 }

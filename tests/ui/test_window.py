@@ -8,6 +8,8 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+import harness  # noqa: E402
 import uitest  # noqa: E402
 
 
@@ -89,6 +91,28 @@ class WindowTest(unittest.TestCase):
         uitest.find(window, "the summary", role_name="label",
                     name_is="The local copy holds 2 tasks, 1 repository and 0 workspaces.")
         uitest.screenshot("window-summary.png")
+
+    def test_live_copy_of_the_server(self):
+        with harness.Server(long_poll_ms=1000) as server:
+            token = server.login()["access_token"]
+            counts = {t: len(server.control("GET", "rows/" + t)) for t in ("tasks", "repositories", "workspaces")}
+
+            self.app = uitest.App(env={"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token})
+            window = self.app.window()
+            uitest.find(window, "the synced summary", role_name="label",
+                        name_is="The local copy holds %(tasks)d tasks, %(repositories)d repositories and "
+                                "%(workspaces)d workspaces." % counts)
+
+            # a teammate adds a task: the window follows without any action
+            org = server.control("GET", "rows/organizations")[0]["id"]
+            server.control("POST", "rows/tasks", {
+                "id": "00000000-0000-4000-8000-0000000000ff", "organization_id": org,
+                "title": "Added by a teammate", "status": "Todo", "priority": 1,
+                "created_at": "2026-11-22 10:00:00+00", "updated_at": "2026-11-22 10:00:00+00"})
+            uitest.find(window, "the live update", role_name="label",
+                        name_contains="holds %d tasks" % (counts["tasks"] + 1))
+            uitest.screenshot("window-live.png")
+            self.assertNotIn(token, self.app.output())
 
     def test_damaged_database_is_set_aside_and_told(self):
         os.makedirs(os.path.dirname(db_path()), exist_ok=True)
