@@ -155,6 +155,17 @@ assert_keys (GPtrArray  *keys,
     g_assert_cmpstr (g_ptr_array_index (sorted, i), ==, want[i]);
 }
 
+static gboolean
+row_exists (Fixture    *fixture,
+            const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AstroRow) row = astro_store_get_row (fixture->store, "tasks", id, &error);
+
+  g_assert_no_error (error);
+  return row != NULL;
+}
+
 static AstroRowsChanged *
 only_event (Fixture    *fixture,
             const char *table)
@@ -586,9 +597,8 @@ test_apply_delete (Fixture       *fixture,
   astro_batch_set_value (second, "id", "never-was");
   apply_ok (fixture, second);
 
-  g_assert_null (astro_store_get_row (fixture->store, "tasks", "t1", &error));
-  g_assert_no_error (error);
-  g_assert_nonnull (astro_store_get_row (fixture->store, "tasks", "t2", &error));
+  g_assert_false (row_exists (fixture, "t1"));
+  g_assert_true (row_exists (fixture, "t2"));
 
   changes = only_event (fixture, "tasks");
   assert_keys (changes->deleted, "t1");
@@ -889,7 +899,7 @@ test_state_and_rows_roll_back_together (Fixture       *fixture,
   /* neither the rows nor the offset moved, and nobody was told otherwise */
   row = astro_store_get_row (fixture->store, "tasks", "t1", NULL);
   g_assert_cmpstr (astro_row_get (row, "title"), ==, "Before");
-  g_assert_null (astro_store_get_row (fixture->store, "tasks", "t2", NULL));
+  g_assert_false (row_exists (fixture, "t2"));
   saved = astro_store_get_shape_state (fixture->store, "tasks", NULL);
   g_assert_cmpstr (saved->offset, ==, "0_inf");
   g_assert_cmpuint (fixture->events->len, ==, 0);
@@ -928,8 +938,8 @@ test_reset_replaces_rows (Fixture       *fixture,
   astro_batch_set_state (refetch, state2);
   apply_ok (fixture, refetch);
 
-  g_assert_null (astro_store_get_row (fixture->store, "tasks", "stale", NULL));
-  g_assert_nonnull (astro_store_get_row (fixture->store, "tasks", "new", NULL));
+  g_assert_false (row_exists (fixture, "stale"));
+  g_assert_true (row_exists (fixture, "new"));
   changes = only_event (fixture, "tasks");
   assert_keys (changes->inserted, "new");
   assert_keys (changes->updated, "keep");
