@@ -43,7 +43,7 @@ class KillTest(SyncTestCase):
         rng = random.Random(1234)
         for trial in range(TRIALS):
             process = self.start_live()
-            self.kill_after(process, rng.uniform(0.05, 1.2))
+            self.kill_after(process, rng.uniform(0.02, 0.7))
             assert_consistent(self, self.db)
             with sqlite3.connect(self.db) as db:
                 print("trial %d: killed with %d tasks" % (trial, db.execute("SELECT count(*) FROM tasks").fetchone()[0]))
