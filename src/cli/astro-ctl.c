@@ -28,6 +28,8 @@ static const Command commands[] = {
   { "sync", astro_ctl_sync, N_("Sync every table from the server") },
   { "status", astro_ctl_status, N_("Show how each table stands") },
   { "tasks", astro_ctl_tasks, N_("List tasks from the local copy") },
+  { "link", astro_ctl_link, N_("Link a folder to the repository its git remotes match") },
+  { "unlink", astro_ctl_unlink, N_("Forget a folder’s link") },
 };
 
 void

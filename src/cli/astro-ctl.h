@@ -24,6 +24,10 @@ int         astro_ctl_status     (int          argc,
                                   char       **argv);
 int         astro_ctl_tasks      (int          argc,
                                   char       **argv);
+int         astro_ctl_link       (int          argc,
+                                  char       **argv);
+int         astro_ctl_unlink     (int          argc,
+                                  char       **argv);
 
 char       *astro_ctl_json_string (const char *value);
 
