@@ -8,20 +8,7 @@
 
 #include <glib/gi18n.h>
 
-#include "astro-account.h"
-#include "astro-application.h"
-#include "astro-sync-engine.h"
-#include "astro-window.h"
-
-struct _AstroApplication
-{
-  AdwApplication  parent_instance;
-
-  AstroStore      *store;
-  GError          *store_error;
-  AstroAccount    *account;
-  AstroSyncEngine *engine;
-};
+#include "astro-application-private.h"
 
 G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
 
@@ -29,8 +16,8 @@ G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
  * Auxiliary methods
  */
 
-static AstroWindow *
-ensure_window (AstroApplication *self)
+AstroWindow *
+_astro_application_ensure_window (AstroApplication *self)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
   AstroWindow *astro_window;
@@ -46,8 +33,8 @@ ensure_window (AstroApplication *self)
 
   recovered = self->store != NULL ? astro_store_get_recovered_path (self->store) : NULL;
   if (recovered != NULL)
-    astro_window_show_toast (astro_window,
-                             _("The local copy was damaged; a fresh one will be synced"));
+    astro_window_show_lasting_toast (astro_window,
+                                     _("The local copy was damaged; a fresh one will be synced"));
 
   return astro_window;
 }
@@ -187,6 +174,7 @@ astro_application_startup (GApplication *application)
 
   open_store (self);
   start_sync (self);
+  _astro_application_folders_init (self);
 }
 
 static void
@@ -203,25 +191,23 @@ astro_application_shutdown (GApplication *application)
 static void
 astro_application_activate (GApplication *application)
 {
-  gtk_window_present (GTK_WINDOW (ensure_window (ASTRO_APPLICATION (application))));
+  gtk_window_present (GTK_WINDOW (_astro_application_ensure_window (ASTRO_APPLICATION (application))));
 }
 
-/* Folders handed to us (command line, "Open With") bring the window forward;
- * linking them to repositories is the git linker's work. */
+/* Folders handed to us: `astrolabe PATH`, the file manager's "Open With", or
+ * a second launch passing its folders to this instance over D-Bus. */
 static void
 astro_application_open (GApplication  *application,
                         GFile        **files,
                         int            n_files,
                         const char    *hint)
 {
+  AstroApplication *self = ASTRO_APPLICATION (application);
+
+  gtk_window_present (GTK_WINDOW (_astro_application_ensure_window (self)));
+
   for (int i = 0; i < n_files; i++)
-    {
-      g_autofree char *path = g_file_get_path (files[i]);
-
-      g_debug ("Asked to open %s", path != NULL ? path : "a non-local file");
-    }
-
-  gtk_window_present (GTK_WINDOW (ensure_window (ASTRO_APPLICATION (application))));
+    _astro_application_open_folder (self, files[i]);
 }
 
 /*
@@ -233,6 +219,7 @@ astro_application_finalize (GObject *object)
 {
   AstroApplication *self = ASTRO_APPLICATION (object);
 
+  g_clear_object (&self->linker);
   g_clear_object (&self->engine);
   g_clear_object (&self->account);
   g_clear_object (&self->store);

@@ -130,6 +130,28 @@ update_summary (AstroWindow *self)
  * Signal callbacks
  */
 
+/* A folder dropped on the window is opened like one given on the command line. */
+static gboolean
+on_drop_cb (GtkDropTarget *target,
+            const GValue  *value,
+            double         x,
+            double         y,
+            AstroWindow   *self)
+{
+  GSList *files = g_value_get_boxed (value);
+  g_autoptr(GPtrArray) folders = g_ptr_array_new ();
+
+  for (GSList *l = files; l != NULL; l = l->next)
+    g_ptr_array_add (folders, l->data);
+
+  if (folders->len == 0)
+    return FALSE;
+
+  g_application_open (G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self))),
+                      (GFile **) folders->pdata, folders->len, "");
+  return TRUE;
+}
+
 static void
 on_store_rows_changed_cb (AstroWindow      *self,
                           AstroRowsChanged *changes,
@@ -259,7 +281,13 @@ astro_window_class_init (AstroWindowClass *klass)
 static void
 astro_window_init (AstroWindow *self)
 {
+  GtkDropTarget *drop;
+
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop_cb), self, 0);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
   self->settings = settings_new_if_installed ();
 }
@@ -284,6 +312,17 @@ astro_window_new (GtkApplication *application,
 void
 astro_window_show_toast (AstroWindow *self,
                          const char  *message)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+  g_return_if_fail (message != NULL);
+
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (message));
+}
+
+/* Stays until dismissed: for what the user must not miss. */
+void
+astro_window_show_lasting_toast (AstroWindow *self,
+                                 const char  *message)
 {
   AdwToast *toast;
 

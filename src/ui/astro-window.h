@@ -18,6 +18,8 @@ AstroWindow *astro_window_new             (GtkApplication *application,
                                            AstroStore     *store);
 void         astro_window_show_toast      (AstroWindow    *self,
                                            const char     *message);
+void         astro_window_show_lasting_toast (AstroWindow *self,
+                                           const char     *message);
 void         astro_window_show_store_error (AstroWindow   *self,
                                            const GError   *error);
 
