@@ -89,12 +89,9 @@ astro_ctl_login (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   account = astro_account_load (store, server, &error);
   if (account == NULL)
@@ -150,12 +147,9 @@ astro_ctl_logout (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   account = astro_account_load (store, NULL, &error);
   if (account == NULL)

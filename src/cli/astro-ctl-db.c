@@ -95,12 +95,9 @@ astro_ctl_db (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   return db_info (store, json);
 }

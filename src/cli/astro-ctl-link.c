@@ -197,12 +197,9 @@ astro_ctl_link (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   linker = astro_linker_new (store);
   if (ssh_config != NULL)
@@ -278,12 +275,9 @@ astro_ctl_unlink (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   linker = astro_linker_new (store);
   if (!astro_linker_unlink (linker, argv[1], &error))

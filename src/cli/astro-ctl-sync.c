@@ -166,12 +166,9 @@ astro_ctl_sync (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   if (direct)
     {
@@ -280,8 +277,10 @@ astro_ctl_status (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
-  if (store == NULL || (states = astro_store_list_shape_states (store, &error)) == NULL)
+  store = astro_ctl_open_store (db_path);
+  if (store == NULL)
+    return 1;
+  if ((states = astro_store_list_shape_states (store, &error)) == NULL)
     {
       astro_ctl_error ("%s", error->message);
       return 1;

@@ -90,12 +90,9 @@ astro_ctl_tasks (int    argc,
       return 2;
     }
 
-  store = astro_ctl_open_store (db_path, &error);
+  store = astro_ctl_open_store (db_path);
   if (store == NULL)
-    {
-      astro_ctl_error ("%s", error->message);
-      return 1;
-    }
+    return 1;
 
   if (org != NULL && (org_id = resolve_organization (store, org)) == NULL)
     {

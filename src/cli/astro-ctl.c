@@ -69,20 +69,27 @@ astro_ctl_json_string (const char *value)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
-/* Tells the user when a damaged database had to be set aside: they would
+/* Opens the store, saying why when it cannot (the caller just exits 1), and
+ * telling the user when a damaged database had to be set aside: they would
  * otherwise wonder where their data went. */
 AstroStore *
-astro_ctl_open_store (const char  *path,
-                      GError     **error)
+astro_ctl_open_store (const char *path)
 {
   g_autofree char *default_path = NULL;
+  g_autoptr(GError) error = NULL;
   AstroStore *store;
 
   if (path == NULL)
     path = default_path = astro_store_default_path ();
 
-  store = astro_store_open (path, error);
-  if (store != NULL && astro_store_get_recovered_path (store) != NULL)
+  store = astro_store_open (path, &error);
+  if (store == NULL)
+    {
+      astro_ctl_error ("%s", error->message);
+      return NULL;
+    }
+
+  if (astro_store_get_recovered_path (store) != NULL)
     astro_ctl_error (_("the database was damaged; it was moved to %s and a new one was made"),
                      astro_store_get_recovered_path (store));
 

@@ -31,8 +31,7 @@ int         astro_ctl_unlink     (int          argc,
 
 char       *astro_ctl_json_string (const char *value);
 
-AstroStore *astro_ctl_open_store (const char  *path,
-                                  GError     **error);
+AstroStore *astro_ctl_open_store (const char  *path);
 void        astro_ctl_error      (const char  *format,
                                   ...) G_GNUC_PRINTF (1, 2);
 
