@@ -260,10 +260,53 @@ accept_sign_in (AstroAccount  *self,
     return FALSE;
 
   set_tokens (self, access, refresh);
+  return TRUE;
+}
+
+/* Who signed in where, for the next start; not secret. Main thread: it uses
+ * the store's reading connection. */
+static void
+remember (AstroAccount *self)
+{
   astro_store_set_setting (self->store, ASTRO_SETTING_SERVER_URL, self->server_url, NULL);
   astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_EMAIL, self->email, NULL);
   astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_USER, self->user_id, NULL);
-  return TRUE;
+}
+
+typedef struct
+{
+  char *email;
+  char *secret;  /* a password or a personal token */
+} Credentials;
+
+static void
+credentials_free (gpointer data)
+{
+  Credentials *credentials = data;
+
+  g_free (credentials->email);
+  wipe (&credentials->secret);
+  g_free (credentials);
+}
+
+static gboolean sign_in_request (AstroAccount  *self,
+                                 const char    *email,
+                                 const char    *secret,
+                                 GError       **error);
+
+static void
+sign_in_in_thread (GTask        *task,
+                   gpointer      source_object,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  Credentials *credentials = task_data;
+  GError *error = NULL;
+
+  if (sign_in_request (source_object, credentials->email, credentials->secret, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
 }
 
 /*
@@ -372,27 +415,32 @@ astro_account_load (AstroStore  *store,
   return g_steal_pointer (&self);
 }
 
-gboolean
-astro_account_sign_in (AstroAccount  *self,
-                       const char    *email,
-                       const char    *password,
-                       GError       **error)
+/* The network and keyring part of signing in, safe on any thread. A NULL
+ * email means the secret is a personal token. */
+static gboolean
+sign_in_request (AstroAccount  *self,
+                 const char    *email,
+                 const char    *secret,
+                 GError       **error)
 {
   g_autoptr(JsonBuilder) body = json_builder_new ();
   g_autoptr(JsonObject) answer = NULL;
   guint status = 0;
 
-  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
-  g_return_val_if_fail (email != NULL && password != NULL, FALSE);
-
   json_builder_begin_object (body);
-  json_builder_set_member_name (body, "email");
-  json_builder_add_string_value (body, email);
-  json_builder_set_member_name (body, "password");
-  json_builder_add_string_value (body, password);
+  if (email != NULL)
+    {
+      json_builder_set_member_name (body, "email");
+      json_builder_add_string_value (body, email);
+      json_builder_set_member_name (body, "password");
+    }
+  else
+    json_builder_set_member_name (body, "token");
+  json_builder_add_string_value (body, secret);
   json_builder_end_object (body);
 
-  answer = post_json (self, "/api/auth/login", body, NULL, &status, error);
+  answer = post_json (self, email != NULL ? "/api/auth/login" : "/api/auth/token",
+                      body, NULL, &status, error);
   if (answer == NULL)
     return FALSE;
 
@@ -400,27 +448,79 @@ astro_account_sign_in (AstroAccount  *self,
 }
 
 gboolean
+astro_account_sign_in (AstroAccount  *self,
+                       const char    *email,
+                       const char    *password,
+                       GError       **error)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (email != NULL && password != NULL, FALSE);
+
+  if (!sign_in_request (self, email, password, error))
+    return FALSE;
+
+  remember (self);
+  return TRUE;
+}
+
+gboolean
 astro_account_sign_in_with_token (AstroAccount  *self,
                                   const char    *personal_token,
                                   GError       **error)
 {
-  g_autoptr(JsonBuilder) body = json_builder_new ();
-  g_autoptr(JsonObject) answer = NULL;
-  guint status = 0;
-
   g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
   g_return_val_if_fail (personal_token != NULL, FALSE);
 
-  json_builder_begin_object (body);
-  json_builder_set_member_name (body, "token");
-  json_builder_add_string_value (body, personal_token);
-  json_builder_end_object (body);
-
-  answer = post_json (self, "/api/auth/token", body, NULL, &status, error);
-  if (answer == NULL)
+  if (!sign_in_request (self, NULL, personal_token, error))
     return FALSE;
 
-  return accept_sign_in (self, answer, status, error);
+  remember (self);
+  return TRUE;
+}
+
+/**
+ * astro_account_sign_in_async:
+ * @email: (nullable): with a password; %NULL when @secret is a personal token
+ *
+ * Signs in off the main thread, so the window stays responsive.
+ */
+void
+astro_account_sign_in_async (AstroAccount        *self,
+                             const char          *email,
+                             const char          *secret,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Credentials *credentials;
+
+  g_return_if_fail (ASTRO_IS_ACCOUNT (self));
+  g_return_if_fail (secret != NULL);
+
+  credentials = g_new0 (Credentials, 1);
+  credentials->email = g_strdup (email);
+  credentials->secret = g_strdup (secret);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, astro_account_sign_in_async);
+  g_task_set_task_data (task, credentials, credentials_free);
+  g_task_run_in_thread (task, sign_in_in_thread);
+}
+
+gboolean
+astro_account_sign_in_finish (AstroAccount  *self,
+                              GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  remember (self);
+  return TRUE;
 }
 
 /* Trades the refresh token for a new pair (the old refresh token dies on

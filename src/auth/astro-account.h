@@ -39,6 +39,15 @@ gboolean      astro_account_sign_in         (AstroAccount  *self,
 gboolean      astro_account_sign_in_with_token (AstroAccount *self,
                                              const char    *personal_token,
                                              GError       **error);
+void          astro_account_sign_in_async   (AstroAccount        *self,
+                                             const char          *email,
+                                             const char          *secret,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean      astro_account_sign_in_finish  (AstroAccount  *self,
+                                             GAsyncResult  *result,
+                                             GError       **error);
 char         *astro_account_refresh         (AstroAccount  *self,
                                              GError       **error);
 gboolean      astro_account_sign_out        (AstroAccount  *self,

@@ -16,29 +16,6 @@ G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
  * Auxiliary methods
  */
 
-AstroWindow *
-_astro_application_ensure_window (AstroApplication *self)
-{
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
-  AstroWindow *astro_window;
-  const char *recovered;
-
-  if (window != NULL)
-    return ASTRO_WINDOW (window);
-
-  astro_window = astro_window_new (GTK_APPLICATION (self), self->store);
-
-  if (self->store_error != NULL)
-    astro_window_show_store_error (astro_window, self->store_error);
-
-  recovered = self->store != NULL ? astro_store_get_recovered_path (self->store) : NULL;
-  if (recovered != NULL)
-    astro_window_show_lasting_toast (astro_window,
-                                     _("The local copy was damaged; a fresh one will be synced"));
-
-  return astro_window;
-}
-
 static void
 open_store (AstroApplication *self)
 {
@@ -68,34 +45,91 @@ refresh_account (gpointer   user_data,
  * is set on a headless machine): keep the local copy live. The sign-in page
  * that starts this for a new user is the main window's work. */
 static void
+start_engine (AstroApplication *self,
+              AstroAccount     *account)
+{
+  g_autofree char *token = astro_account_dup_access_token (account);
+  AstroSyncOptions options = { 0, };
+
+  g_set_object (&self->account, account);
+  if (self->engine != NULL)
+    {
+      astro_sync_engine_stop (self->engine);
+      g_clear_object (&self->engine);
+    }
+
+  options.mode = ASTRO_SYNC_MODE_PROXY;
+  options.server_url = astro_account_get_server_url (account);
+  options.access_token = token;
+  if (!astro_account_is_from_environment (account))
+    {
+      options.refresh_func = refresh_account;
+      options.refresh_data = account;
+    }
+
+  self->engine = astro_sync_engine_new (self->store, &options);
+  astro_sync_engine_start (self->engine);
+}
+
+/* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
+ * is set on a headless machine): keep the local copy live. Otherwise the
+ * window shows the welcome page. */
+static void
 start_sync (AstroApplication *self)
 {
+  g_autoptr(AstroAccount) account = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *token = NULL;
-  AstroSyncOptions options = { 0, };
 
   if (self->store == NULL)
     return;
 
-  self->account = astro_account_load (self->store, g_getenv ("ASTROLABE_SERVER"), &error);
-  if (self->account == NULL || !astro_account_is_signed_in (self->account))
+  account = astro_account_load (self->store, g_getenv ("ASTROLABE_SERVER"), &error);
+  if (account == NULL || !astro_account_is_signed_in (account))
     {
       g_debug ("Not syncing: %s", error != NULL ? error->message : "not signed in");
       return;
     }
 
-  token = astro_account_dup_access_token (self->account);
-  options.mode = ASTRO_SYNC_MODE_PROXY;
-  options.server_url = astro_account_get_server_url (self->account);
-  options.access_token = token;
-  if (!astro_account_is_from_environment (self->account))
+  start_engine (self, account);
+}
+
+static void
+on_window_signed_in_cb (AstroApplication *self,
+                        AstroAccount     *account)
+{
+  start_engine (self, account);
+}
+
+AstroWindow *
+_astro_application_ensure_window (AstroApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  AstroWindow *astro_window;
+  const char *recovered;
+
+  if (window != NULL)
+    return ASTRO_WINDOW (window);
+
+  astro_window = astro_window_new (GTK_APPLICATION (self), self->store);
+  g_signal_connect_object (astro_window, "signed-in", G_CALLBACK (on_window_signed_in_cb),
+                           self, G_CONNECT_SWAPPED);
+
+  if (self->store_error != NULL)
+    astro_window_show_store_error (astro_window, self->store_error);
+  else if (self->engine == NULL)
     {
-      options.refresh_func = refresh_account;
-      options.refresh_data = self->account;
+      g_autofree char *server = astro_store_get_setting (self->store, ASTRO_SETTING_SERVER_URL);
+      const char *from_environment = g_getenv ("ASTROLABE_SERVER");
+
+      astro_window_show_sign_in (astro_window, from_environment != NULL ? from_environment : server);
     }
 
-  self->engine = astro_sync_engine_new (self->store, &options);
-  astro_sync_engine_start (self->engine);
+  recovered = self->store != NULL ? astro_store_get_recovered_path (self->store) : NULL;
+  if (recovered != NULL)
+    astro_window_show_lasting_toast (astro_window,
+                                     _("The local copy was damaged; a fresh one will be synced"));
+
+  return astro_window;
 }
 
 /*

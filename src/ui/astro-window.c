@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-sign-in-page.h"
 #include "astro-window.h"
 
 struct _AstroWindow
@@ -16,11 +17,13 @@ struct _AstroWindow
 
   AstroStore           *store;
   GSettings            *settings;
+  gboolean              signing_in;
 
   GtkStack             *stack;
   AdwToastOverlay      *toast_overlay;
   AdwStatusPage        *summary_page;
   AdwStatusPage        *error_page;
+  AstroSignInPage      *sign_in_page;
 };
 
 G_DEFINE_FINAL_TYPE (AstroWindow, astro_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -32,6 +35,13 @@ enum {
 };
 
 static GParamSpec *properties [N_PROPS];
+
+enum {
+  SIGNED_IN,
+  N_SIGNALS
+};
+
+static guint signals [N_SIGNALS];
 
 /*
  * Auxiliary methods
@@ -98,7 +108,7 @@ update_summary (AstroWindow *self)
   g_autofree char *description = NULL;
   gint64 n_tasks, n_repos, n_workspaces;
 
-  if (self->store == NULL)
+  if (self->store == NULL || self->signing_in)
     return;
 
   n_tasks = astro_store_count_rows (self->store, "tasks", &error);
@@ -129,6 +139,15 @@ update_summary (AstroWindow *self)
 /*
  * Signal callbacks
  */
+
+static void
+on_signed_in_cb (AstroWindow  *self,
+                 AstroAccount *account)
+{
+  self->signing_in = FALSE;
+  update_summary (self);
+  g_signal_emit (self, signals[SIGNED_IN], 0, account);
+}
 
 /* A folder dropped on the window is opened like one given on the command line. */
 static gboolean
@@ -271,11 +290,20 @@ astro_window_class_init (AstroWindowClass *klass)
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* Someone signed in on the welcome page: time to sync. */
+  signals [SIGNED_IN] =
+    g_signal_new ("signed-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, ASTRO_TYPE_ACCOUNT);
+
+  g_type_ensure (ASTRO_TYPE_SIGN_IN_PAGE);
+
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_signed_in_cb);
 }
 
 static void
@@ -343,4 +371,20 @@ astro_window_show_store_error (AstroWindow  *self,
 
   adw_status_page_set_description (self->error_page, error->message);
   gtk_stack_set_visible_child_name (self->stack, "error");
+}
+
+/* Not signed in yet: the welcome page, with the server filled in if known. */
+void
+astro_window_show_sign_in (AstroWindow *self,
+                           const char  *server_url)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+
+  if (self->store == NULL)
+    return;
+
+  self->signing_in = TRUE;
+  astro_sign_in_page_set_store (self->sign_in_page, self->store);
+  astro_sign_in_page_set_server (self->sign_in_page, server_url);
+  gtk_stack_set_visible_child_name (self->stack, "sign-in");
 }

@@ -6,6 +6,7 @@
 
 #include <adwaita.h>
 
+#include "astro-account.h"
 #include "astro-store.h"
 
 G_BEGIN_DECLS
@@ -22,5 +23,7 @@ void         astro_window_show_lasting_toast (AstroWindow *self,
                                            const char     *message);
 void         astro_window_show_store_error (AstroWindow   *self,
                                            const GError   *error);
+void         astro_window_show_sign_in    (AstroWindow    *self,
+                                           const char     *server_url);
 
 G_END_DECLS

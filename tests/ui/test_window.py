@@ -39,13 +39,14 @@ class WindowTest(unittest.TestCase):
         if self.app is not None:
             self.app.stop()
 
-    def test_empty_state_and_menu(self):
+    def test_welcome_page_and_menu(self):
         self.app = uitest.App()
         window = self.app.window()
 
-        uitest.find(window, "the empty state", role_name="label", name_is="Welcome to Astrolabe")
+        uitest.find(window, "the welcome", role_name="label", name_is="Welcome to Astrolabe")
         uitest.find(window, "what to do next", role_name="label",
-                    name_contains="once Astrolabe has synced with your team server")
+                    name_contains="Sign in to your team server")
+        uitest.find(window, "the sign-in button", role_name="push button", name_contains="Sign In")
 
         menu_button = uitest.find(window, "the main menu button", name_is="Main Menu",
                                   role_name="push button")
@@ -79,14 +80,15 @@ class WindowTest(unittest.TestCase):
         uitest.find(shortcuts, "a shortcut title", role_name="label", name_is="Show Shortcuts")
         uitest.screenshot("shortcuts.png")
 
-    def test_shows_what_the_local_copy_holds(self):
+    def test_offline_shows_what_the_local_copy_holds(self):
         # make the schema with the real store, then put rows in as a sync would
         subprocess.run([uitest.CTL, "db", "info"], check=True, capture_output=True)
         with sqlite3.connect(db_path()) as db:
             db.execute("INSERT INTO tasks (id, title) VALUES ('t1', 'One'), ('t2', 'Two')")
             db.execute("INSERT INTO repositories (id, name) VALUES ('r1', 'app')")
 
-        self.app = uitest.App()
+        # signed in, but the server cannot be reached: the local copy is shown
+        self.app = uitest.App(env={"ASTROLABE_SERVER": "http://127.0.0.1:9", "ASTROLABE_TOKEN": "offline"})
         window = self.app.window()
         uitest.find(window, "the summary", role_name="label",
                     name_is="The local copy holds 2 tasks, 1 repository and 0 workspaces.")

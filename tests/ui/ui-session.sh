@@ -46,4 +46,14 @@ until [ -s "$scratch/display" ]; do
 done
 export DISPLAY=":$(cat "$scratch/display")"
 
-dbus-run-session -- /usr/bin/python3 "$script" "$@"
+# A real secret service in the session, unlocked with a throw-away password,
+# so signing in keeps its tokens the way it does on a desktop.
+dbus-run-session -- sh -c '
+  printf %s "throw-away" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  tries=0
+  until dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true"; do
+    tries=$((tries + 1)); [ $tries -gt 100 ] && { echo "no secret service" >&2; exit 1; }
+    sleep 0.1
+  done
+  exec /usr/bin/python3 "$@"' sh "$script" "$@"
