@@ -166,6 +166,17 @@ astro_ctl_sync (int    argc,
       return 2;
     }
 
+  if (server != NULL)
+    {
+      const char *scheme = g_uri_peek_scheme (server);
+
+      if (g_strcmp0 (scheme, "https") != 0 && g_strcmp0 (scheme, "http") != 0)
+        {
+          astro_ctl_error (_("“%s” is not a server address (https://…)"), server);
+          return 2;
+        }
+    }
+
   store = astro_ctl_open_store (db_path);
   if (store == NULL)
     return 1;
