@@ -85,6 +85,16 @@ class CtlTest(unittest.TestCase):
         self.assertEqual(result.returncode, 1)
         self.assertIn("astrolabe-ctl: Could not create the folder", result.stderr)
 
+    def test_sync_refuses_what_is_not_a_server_address(self):
+        result = ctl("sync", "--direct", "--once", "--server", "not-a-url", "--db", self.db)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("is not a server address", result.stderr)
+
+    def test_sync_says_when_the_server_cannot_be_reached(self):
+        result = ctl("sync", "--direct", "--once", "--timeout", "2", "--server", "http://127.0.0.1:9", "--db", self.db)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("Could not reach the server", result.stderr)
+
     def test_usage_errors(self):
         self.assertEqual(ctl().returncode, 2)
         result = ctl("frobnicate")
