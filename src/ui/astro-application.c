@@ -50,6 +50,7 @@ start_engine (AstroApplication *self,
 {
   g_autofree char *token = astro_account_dup_access_token (account);
   AstroSyncOptions options = { 0, };
+  GtkWindow *window;
 
   g_set_object (&self->account, account);
   if (self->engine != NULL)
@@ -69,6 +70,10 @@ start_engine (AstroApplication *self,
 
   self->engine = astro_sync_engine_new (self->store, &options);
   astro_sync_engine_start (self->engine);
+
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window != NULL)
+    astro_window_set_engine (ASTRO_WINDOW (window), self->engine);
 }
 
 /* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
@@ -113,6 +118,9 @@ _astro_application_ensure_window (AstroApplication *self)
   astro_window = astro_window_new (GTK_APPLICATION (self), self->store);
   g_signal_connect_object (astro_window, "signed-in", G_CALLBACK (on_window_signed_in_cb),
                            self, G_CONNECT_SWAPPED);
+
+  if (self->engine != NULL)
+    astro_window_set_engine (astro_window, self->engine);
 
   if (self->store_error != NULL)
     astro_window_show_store_error (astro_window, self->store_error);
@@ -181,7 +189,19 @@ quit_action (GSimpleAction *action,
   g_application_quit (app);
 }
 
+static void
+sync_now_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  AstroApplication *self = user_data;
+
+  if (self->engine != NULL)
+    astro_sync_engine_sync_now (self->engine);
+}
+
 static const GActionEntry app_actions[] = {
+  { "sync-now", sync_now_action },
   { "about", about_action },
   { "quit", quit_action },
 };
@@ -197,6 +217,7 @@ astro_application_startup (GApplication *application)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *help_accels[] = { "<Control>question", NULL };
+  static const char *sync_accels[] = { "<Control>r", NULL };
 
   G_APPLICATION_CLASS (astro_application_parent_class)->startup (application);
 
@@ -205,6 +226,7 @@ astro_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.sync-now", sync_accels);
 
   open_store (self);
   start_sync (self);

@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "astro-sign-in-page.h"
+#include "astro-sync-button.h"
 #include "astro-window.h"
 
 struct _AstroWindow
@@ -24,6 +25,11 @@ struct _AstroWindow
   AdwStatusPage        *summary_page;
   AdwStatusPage        *error_page;
   AstroSignInPage      *sign_in_page;
+  AstroSyncButton      *sync_button;
+  GtkRevealer          *offline_revealer;
+  GtkLabel             *offline_label;
+
+  AstroSyncEngine      *engine;
 };
 
 G_DEFINE_FINAL_TYPE (AstroWindow, astro_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -140,6 +146,44 @@ update_summary (AstroWindow *self)
  * Signal callbacks
  */
 
+/* The server cannot be reached (or refused us): say that what is shown is
+ * the last synced state, and how old it is. */
+static void
+update_offline_banner (AstroWindow *self)
+{
+  AstroSyncStatus status;
+  gint64 last = 0;
+  g_autofree char *ago = NULL;
+  g_autofree char *text = NULL;
+
+  if (self->engine == NULL)
+    {
+      gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+      return;
+    }
+
+  status = astro_sync_engine_get_status (self->engine);
+  if (status != ASTRO_SYNC_STATUS_ERROR && status != ASTRO_SYNC_STATUS_SIGNED_OUT)
+    {
+      gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+      return;
+    }
+
+  for (guint i = 0; i < astro_sync_engine_get_n_shapes (self->engine); i++)
+    last = MAX (last, astro_sync_engine_get_shape (self->engine, i)->last_up_to_date);
+
+  ago = astro_format_time_ago (last, g_get_real_time ());
+  if (status == ASTRO_SYNC_STATUS_SIGNED_OUT)
+    text = g_strdup_printf (_("Signed out: showing the data from the last sync (%s)"), ago);
+  else if (last == 0)
+    text = g_strdup (_("Offline: nothing has been synced yet"));
+  else
+    text = g_strdup_printf (_("Offline: showing the data from the last sync (%s)"), ago);
+
+  gtk_label_set_text (self->offline_label, text);
+  gtk_revealer_set_reveal_child (self->offline_revealer, TRUE);
+}
+
 static void
 on_signed_in_cb (AstroWindow  *self,
                  AstroAccount *account)
@@ -224,6 +268,7 @@ astro_window_finalize (GObject *object)
 {
   AstroWindow *self = (AstroWindow *) object;
 
+  g_clear_object (&self->engine);
   g_clear_object (&self->store);
   g_clear_object (&self->settings);
 
@@ -296,6 +341,7 @@ astro_window_class_init (AstroWindowClass *klass)
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, ASTRO_TYPE_ACCOUNT);
 
   g_type_ensure (ASTRO_TYPE_SIGN_IN_PAGE);
+  g_type_ensure (ASTRO_TYPE_SYNC_BUTTON);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, stack);
@@ -303,6 +349,9 @@ astro_window_class_init (AstroWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_button);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, offline_label);
   gtk_widget_class_bind_template_callback (widget_class, on_signed_in_cb);
 }
 
@@ -387,4 +436,23 @@ astro_window_show_sign_in (AstroWindow *self,
   astro_sign_in_page_set_store (self->sign_in_page, self->store);
   astro_sign_in_page_set_server (self->sign_in_page, server_url);
   gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+void
+astro_window_set_engine (AstroWindow     *self,
+                         AstroSyncEngine *engine)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+  g_return_if_fail (engine == NULL || ASTRO_IS_SYNC_ENGINE (engine));
+
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
+  g_set_object (&self->engine, engine);
+
+  if (engine != NULL)
+    g_signal_connect_object (engine, "notify::status", G_CALLBACK (update_offline_banner),
+                             self, G_CONNECT_SWAPPED);
+
+  astro_sync_button_set_engine (self->sync_button, engine);
+  update_offline_banner (self);
 }

@@ -8,6 +8,7 @@
 
 #include "astro-account.h"
 #include "astro-store.h"
+#include "astro-sync-engine.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +26,7 @@ void         astro_window_show_store_error (AstroWindow   *self,
                                            const GError   *error);
 void         astro_window_show_sign_in    (AstroWindow    *self,
                                            const char     *server_url);
+void         astro_window_set_engine      (AstroWindow    *self,
+                                           AstroSyncEngine *engine);
 
 G_END_DECLS

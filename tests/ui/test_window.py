@@ -87,12 +87,22 @@ class WindowTest(unittest.TestCase):
             db.execute("INSERT INTO tasks (id, title) VALUES ('t1', 'One'), ('t2', 'Two')")
             db.execute("INSERT INTO repositories (id, name) VALUES ('r1', 'app')")
 
+            # the tasks were last synced five minutes ago from that server
+            five_minutes_ago = int((time.time() - 300) * 1e6)
+            db.execute("INSERT INTO sync_state (shape, definition, handle, shape_offset, last_up_to_date, row_count)"
+                       " VALUES ('tasks', 'proxy http://127.0.0.1:9 tasks', 'h1', '0_inf', ?, 2)",
+                       (five_minutes_ago,))
+
         # signed in, but the server cannot be reached: the local copy is shown
         self.app = uitest.App(env={"ASTROLABE_SERVER": "http://127.0.0.1:9", "ASTROLABE_TOKEN": "offline"})
         window = self.app.window()
         uitest.find(window, "the summary", role_name="label",
                     name_is="The local copy holds 2 tasks, 1 repository and 0 workspaces.")
-        uitest.screenshot("window-summary.png")
+        uitest.find(window, "the offline banner", role_name="label",
+                    name_is="Offline: showing the data from the last sync (5 minutes ago)")
+        uitest.find(window, "the sync status", role_name="push button",
+                    name_contains="Sync Status: Sync is having trouble")
+        uitest.screenshot("window-offline.png")
 
     def test_live_copy_of_the_server(self):
         with harness.Server(long_poll_ms=1000) as server:
@@ -114,6 +124,16 @@ class WindowTest(unittest.TestCase):
             uitest.find(window, "the live update", role_name="label",
                         name_contains="holds %d tasks" % (counts["tasks"] + 1))
             uitest.screenshot("window-live.png")
+
+            # the sync status says live, and its popover tells each table's rows
+            status = uitest.find(window, "the sync status", role_name="push button",
+                                 name_contains="Sync Status: Up to date and live")
+            uitest.click(status)
+            uitest.find(self.app.node, "the tasks row", role_name="label", name_is="tasks")
+            uitest.find(self.app.node, "the tasks count", role_name="label",
+                        name_is="%d rows" % (counts["tasks"] + 1))
+            uitest.find(self.app.node, "Sync Now", role_name="push button", name_contains="Sync Now")
+            uitest.screenshot("window-sync-status.png")
             self.assertNotIn(token, self.app.output())
 
     def test_damaged_database_is_set_aside_and_told(self):
