@@ -1,0 +1,882 @@
+/* astro-task-list-model.c: the tasks matching a filter, as a GListModel of AstroTask
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "astro-task-list-model"
+
+#include "config.h"
+
+#include "astro-task-list-model-private.h"
+#include "astro-task-private.h"
+
+/* How many recently fetched items the model keeps alive by itself. Views hold
+ * the items they show; this only spares re-reading a row that is asked for
+ * again soon after (a selection, a re-bind), and it bounds the live objects. */
+#define N_RECENT 128
+
+struct _AstroTaskListModel
+{
+  GObject          parent_instance;
+
+  AstroStore      *store;
+  AstroTaskFilter  filter;      /* its strings are owned */
+
+  /* The list is only the ordered ids; the store filters and sorts in SQL. */
+  GPtrArray       *ids;
+
+  /* While a change is emitted range by range, the list is
+   * ids[0, split) followed by old_ids[old_pos, old_ids->len): every
+   * items-changed then describes the model as it is at that moment. */
+  GPtrArray       *old_ids;
+  guint            split;
+  guint            old_pos;
+  guint            pending_pos;
+  guint            pending_removed;
+  guint            pending_added;
+
+  /* id → AstroTask, not owning: an entry goes when its task is finalized,
+   * so that everyone holding a task of the list holds the same one. */
+  GHashTable      *cache;
+  AstroTask       *recent[N_RECENT];
+  guint            recent_next;
+
+  /* Keys of rows-changed waiting for the idle that lists the tasks again */
+  GHashTable      *pending_keys;
+  GSource         *update_source;
+
+  guint            emitting : 1;
+  guint            reload_pending : 1;
+};
+
+static void list_model_iface_init (GListModelInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (AstroTaskListModel, astro_task_list_model, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (G_TYPE_LIST_MODEL, list_model_iface_init))
+
+enum {
+  PROP_0,
+  PROP_STORE,
+  PROP_N_ITEMS,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
+
+/*
+ * Auxiliary methods
+ */
+
+static void
+filter_clear (AstroTaskFilter *filter)
+{
+  g_free ((char *) filter->organization_id);
+  g_free ((char *) filter->status);
+  g_free ((char *) filter->assignee_id);
+  g_free ((char *) filter->search);
+  *filter = (AstroTaskFilter) ASTRO_TASK_FILTER_INIT;
+}
+
+static void
+filter_copy (AstroTaskFilter       *dest,
+             const AstroTaskFilter *src)
+{
+  dest->organization_id = g_strdup (src->organization_id);
+  dest->status = g_strdup (src->status);
+  dest->priority = src->priority < 0 ? -1 : src->priority;
+  dest->assignee_id = g_strdup (src->assignee_id);
+  /* "" and NULL both mean "no search": keep one spelling so equal filters compare equal */
+  dest->search = src->search != NULL && src->search[0] != '\0' ? g_strdup (src->search) : NULL;
+  dest->sort = src->sort;
+}
+
+static gboolean
+filter_equal (const AstroTaskFilter *a,
+              const AstroTaskFilter *b)
+{
+  const char *a_search = a->search != NULL && a->search[0] != '\0' ? a->search : NULL;
+  const char *b_search = b->search != NULL && b->search[0] != '\0' ? b->search : NULL;
+
+  return g_strcmp0 (a->organization_id, b->organization_id) == 0 &&
+         g_strcmp0 (a->status, b->status) == 0 &&
+         MAX (a->priority, -1) == MAX (b->priority, -1) &&
+         g_strcmp0 (a->assignee_id, b->assignee_id) == 0 &&
+         g_strcmp0 (a_search, b_search) == 0 &&
+         a->sort == b->sort;
+}
+
+static guint
+count_items (AstroTaskListModel *self)
+{
+  if (self->old_ids != NULL)
+    return self->split + (self->old_ids->len - self->old_pos);
+
+  return self->ids->len;
+}
+
+static const char *
+id_at (AstroTaskListModel *self,
+       guint               position)
+{
+  if (position >= count_items (self))
+    return NULL;
+
+  if (self->old_ids != NULL && position >= self->split)
+    return g_ptr_array_index (self->old_ids, position - self->split + self->old_pos);
+
+  return g_ptr_array_index (self->ids, position);
+}
+
+static GPtrArray *
+query_ids (AstroTaskListModel *self)
+{
+  g_autoptr(GError) error = NULL;
+  GPtrArray *ids;
+
+  ids = astro_store_list_task_ids (self->store, &self->filter, &error);
+  if (ids == NULL)
+    g_warning ("Could not list the tasks: %s", error->message);
+
+  return ids;
+}
+
+static void
+on_task_finalized_cb (gpointer  data,
+                      GObject  *where_the_object_was)
+{
+  AstroTaskListModel *self = data;
+
+  /* Still safe to read: weak references are notified before finalize. */
+  g_hash_table_remove (self->cache, astro_task_get_id (ASTRO_TASK (where_the_object_was)));
+}
+
+static void
+remember_recent (AstroTaskListModel *self,
+                 AstroTask          *task)
+{
+  AstroTask *previous = self->recent[self->recent_next];
+
+  self->recent[self->recent_next] = g_object_ref (task);
+  self->recent_next = (self->recent_next + 1) % N_RECENT;
+
+  /* Last, as it may finalize a task and reenter on_task_finalized_cb */
+  g_clear_object (&previous);
+}
+
+/* Cached tasks are shown or held (a detail pane, a selection): bring them up
+ * to date whether or not they still match the filter. */
+static void
+refresh_cached (AstroTaskListModel *self,
+                GPtrArray          *keys)
+{
+  for (guint i = 0; keys != NULL && i < keys->len; i++)
+    {
+      const char *id = g_ptr_array_index (keys, i);
+      g_autoptr(AstroRow) row = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(AstroTask) task = NULL;
+
+      /* Held: a notify handler may drop the last other reference */
+      task = g_hash_table_lookup (self->cache, id);
+      if (task == NULL)
+        continue;
+      g_object_ref (task);
+
+      row = astro_store_get_row (self->store, "tasks", id, &error);
+      if (row != NULL)
+        astro_task_update_from_row (task, row);
+      else if (error != NULL)
+        g_warning ("Could not read the task %s: %s", id, error->message);
+    }
+}
+
+/* A whole new list: one items-changed, never one per row. */
+static void
+reload (AstroTaskListModel *self)
+{
+  g_autoptr(AstroTaskListModel) hold = g_object_ref (self);
+
+  g_assert (!self->emitting);
+
+  /* A handler setting the filter again gets its list after this one */
+  do
+    {
+      g_autoptr(GPtrArray) ids = NULL;
+      guint old_n, new_n;
+
+      self->reload_pending = FALSE;
+
+      ids = query_ids (self);
+      if (ids == NULL)
+        return;
+
+      old_n = self->ids->len;
+      new_n = ids->len;
+      g_ptr_array_unref (self->ids);
+      self->ids = g_steal_pointer (&ids);
+
+      self->emitting = TRUE;
+      if (old_n != 0 || new_n != 0)
+        g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, new_n);
+      if (old_n != new_n)
+        g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+      self->emitting = FALSE;
+    }
+  while (self->reload_pending);
+}
+
+/*
+ * Emitting a change range by range.
+ *
+ * The walk moves the split between the new list (before it) and the rest of
+ * the old list (after it) from top to bottom. Adjacent changes merge into one
+ * range; an unchanged row between them sends the range first.
+ */
+
+static void
+flush_pending (AstroTaskListModel *self)
+{
+  guint removed = self->pending_removed;
+  guint added = self->pending_added;
+
+  if (removed == 0 && added == 0)
+    return;
+
+  self->pending_removed = self->pending_added = 0;
+  g_list_model_items_changed (G_LIST_MODEL (self), self->pending_pos, removed, added);
+  if (removed != added)
+    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+}
+
+static void
+step_keep (AstroTaskListModel *self,
+           guint               n)
+{
+  flush_pending (self);
+  self->split += n;
+  self->old_pos += n;
+}
+
+static void
+step_change (AstroTaskListModel *self,
+             guint               removed,
+             guint               added)
+{
+  if (removed == 0 && added == 0)
+    return;
+
+  if (self->pending_removed == 0 && self->pending_added == 0)
+    self->pending_pos = self->split;
+
+  g_assert (self->pending_pos + self->pending_added == self->split);
+
+  self->pending_removed += removed;
+  self->pending_added += added;
+  self->split += added;
+  self->old_pos += removed;
+}
+
+typedef struct
+{
+  guint old_index;
+  guint new_index;
+} Match;
+
+/* The longest run of matches whose new indices increase (they arrive sorted
+ * by old index): those rows kept their order and stay; every other row of
+ * the ranges is removed or inserted. O(k log k) patience sorting. */
+static GArray *
+longest_increasing (GArray *matches)
+{
+  g_autofree guint *tails = NULL;       /* tails[l]: index in matches ending a run of length l+1 */
+  g_autofree guint *previous = NULL;
+  GArray *kept;
+  guint length = 0;
+
+  kept = g_array_new (FALSE, FALSE, sizeof (Match));
+  if (matches->len == 0)
+    return kept;
+
+  tails = g_new (guint, matches->len);
+  previous = g_new (guint, matches->len);
+
+  for (guint i = 0; i < matches->len; i++)
+    {
+      guint value = g_array_index (matches, Match, i).new_index;
+      guint low = 0, high = length;
+
+      while (low < high)
+        {
+          guint mid = (low + high) / 2;
+
+          if (g_array_index (matches, Match, tails[mid]).new_index < value)
+            low = mid + 1;
+          else
+            high = mid;
+        }
+
+      previous[i] = low > 0 ? tails[low - 1] : G_MAXUINT;
+      tails[low] = i;
+      if (low == length)
+        length++;
+    }
+
+  g_array_set_size (kept, length);
+  for (guint i = tails[length - 1], l = length; l > 0; i = previous[i], l--)
+    g_array_index (kept, Match, l - 1) = g_array_index (matches, Match, i);
+
+  return kept;
+}
+
+/* Turns old[a, a_end) into new[b, b_end) with as few removals and insertions
+ * as the rows' order allows. A row kept that the store says was updated is
+ * sent as (position, 1, 1) so that exactly its view rebinds. */
+static void
+diff_range (AstroTaskListModel *self,
+            GPtrArray          *old_ids,
+            guint               a,
+            guint               a_end,
+            GPtrArray          *new_ids,
+            guint               b,
+            guint               b_end,
+            GHashTable         *changed)
+{
+  g_autoptr(GHashTable) new_index = NULL;
+  g_autoptr(GArray) matches = NULL;
+  g_autoptr(GArray) kept = NULL;
+
+  if (a == a_end || b == b_end)
+    {
+      step_change (self, a_end - a, b_end - b);
+      return;
+    }
+
+  new_index = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint j = b; j < b_end; j++)
+    g_hash_table_insert (new_index, g_ptr_array_index (new_ids, j), GUINT_TO_POINTER (j + 1));
+
+  matches = g_array_new (FALSE, FALSE, sizeof (Match));
+  for (guint i = a; i < a_end; i++)
+    {
+      guint j = GPOINTER_TO_UINT (g_hash_table_lookup (new_index, g_ptr_array_index (old_ids, i)));
+
+      if (j != 0)
+        g_array_append_val (matches, ((Match) { i, j - 1 }));
+    }
+
+  kept = longest_increasing (matches);
+  for (guint k = 0; k < kept->len; k++)
+    {
+      const Match *match = &g_array_index (kept, Match, k);
+
+      step_change (self, match->old_index - a, match->new_index - b);
+      if (g_hash_table_contains (changed, g_ptr_array_index (new_ids, match->new_index)))
+        step_change (self, 1, 1);
+      else
+        step_keep (self, 1);
+      a = match->old_index + 1;
+      b = match->new_index + 1;
+    }
+
+  step_change (self, a_end - a, b_end - b);
+}
+
+static gboolean
+is_changed (GHashTable *changed,
+            GPtrArray  *ids,
+            guint       index)
+{
+  return g_hash_table_contains (changed, g_ptr_array_index (ids, index));
+}
+
+/*
+ * Moves from the current list to @new_ids, emitting exact ranges.
+ *
+ * Rows the store did not report as changed keep their values, so they keep
+ * their relative order: they are the fixed points of the walk, and only the
+ * short runs of changed rows between them need a diff. Should the lists
+ * disagree on an unchanged row anyway, the rest is diffed as a whole.
+ */
+static void
+apply_new_ids (AstroTaskListModel *self,
+               GPtrArray          *new_ids,
+               GHashTable         *changed)
+{
+  /* A handler may drop the last reference to the model mid-walk */
+  g_autoptr(AstroTaskListModel) hold = g_object_ref (self);
+  GPtrArray *old_ids = self->ids;
+  guint n = old_ids->len, m = new_ids->len;
+  guint i = 0, j = 0;
+
+  g_assert (!self->emitting);
+
+  self->emitting = TRUE;
+  self->old_ids = old_ids;
+  self->ids = new_ids;
+  self->split = self->old_pos = 0;
+  self->pending_removed = self->pending_added = 0;
+
+  while (i < n || j < m)
+    {
+      guint i_end = i, j_end = j;
+
+      while (i_end < n && is_changed (changed, old_ids, i_end))
+        i_end++;
+      while (j_end < m && is_changed (changed, new_ids, j_end))
+        j_end++;
+
+      if (i_end > i || j_end > j)
+        diff_range (self, old_ids, i, i_end, new_ids, j, j_end, changed);
+      i = i_end;
+      j = j_end;
+
+      if (i < n && j < m &&
+          g_str_equal (g_ptr_array_index (old_ids, i), g_ptr_array_index (new_ids, j)))
+        {
+          step_keep (self, 1);
+          i++;
+          j++;
+        }
+      else if (i < n || j < m)
+        {
+          diff_range (self, old_ids, i, n, new_ids, j, m, changed);
+          break;
+        }
+    }
+
+  flush_pending (self);
+
+  g_assert (self->split == m && self->old_pos == n);
+
+  self->old_ids = NULL;
+  self->emitting = FALSE;
+  g_ptr_array_unref (old_ids);
+
+  if (self->reload_pending)
+    reload (self);
+}
+
+static void
+add_keys (GHashTable *set,
+          GPtrArray  *keys)
+{
+  for (guint i = 0; keys != NULL && i < keys->len; i++)
+    g_hash_table_add (set, g_strdup (g_ptr_array_index (keys, i)));
+}
+
+static gboolean
+on_update_idle_cb (gpointer data)
+{
+  AstroTaskListModel *self = data;
+  g_autoptr(GHashTable) changed = NULL;
+  GPtrArray *new_ids;
+
+  g_clear_pointer (&self->update_source, g_source_unref);
+
+  /* Only a nested main loop in an items-changed handler gets here: the
+   * walk in progress cannot take more, so reload once it is done. */
+  if (self->emitting)
+    {
+      g_hash_table_remove_all (self->pending_keys);
+      self->reload_pending = TRUE;
+      return G_SOURCE_REMOVE;
+    }
+
+  changed = g_steal_pointer (&self->pending_keys);
+  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  new_ids = query_ids (self);
+  if (new_ids != NULL)
+    apply_new_ids (self, new_ids, changed);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+cancel_update (AstroTaskListModel *self)
+{
+  if (self->update_source != NULL)
+    {
+      g_source_destroy (self->update_source);
+      g_clear_pointer (&self->update_source, g_source_unref);
+    }
+  g_hash_table_remove_all (self->pending_keys);
+}
+
+/*
+ * Signal callbacks
+ */
+
+/* Cached items are brought up to date at once. The list itself is listed
+ * again in one idle for every notification already waiting: re-listing a
+ * long list costs the same for one change as for a thousand, and the sync
+ * thread may post many batches in a row (an initial sync, a catch-up). The
+ * idle runs before GTK lays out and draws, so no frame shows a stale list. */
+static void
+on_store_rows_changed_cb (AstroTaskListModel *self,
+                          AstroRowsChanged   *changes,
+                          AstroStore         *store)
+{
+  g_assert (ASTRO_IS_TASK_LIST_MODEL (self));
+
+  if (astro_rows_changed_is_empty (changes))
+    return;
+
+  refresh_cached (self, changes->inserted);
+  refresh_cached (self, changes->updated);
+
+  add_keys (self->pending_keys, changes->inserted);
+  add_keys (self->pending_keys, changes->updated);
+  add_keys (self->pending_keys, changes->deleted);
+
+  if (self->update_source == NULL)
+    {
+      self->update_source = g_idle_source_new ();
+      g_source_set_priority (self->update_source, G_PRIORITY_HIGH_IDLE);
+      g_source_set_callback (self->update_source, on_update_idle_cb, self, NULL);
+      g_source_set_static_name (self->update_source, "[astro] task list update");
+      g_source_attach (self->update_source, g_main_context_get_thread_default ());
+    }
+}
+
+/*
+ * GListModel interface
+ */
+
+static GType
+astro_task_list_model_get_item_type (GListModel *model)
+{
+  return ASTRO_TYPE_TASK;
+}
+
+static guint
+astro_task_list_model_get_n_items (GListModel *model)
+{
+  return count_items (ASTRO_TASK_LIST_MODEL (model));
+}
+
+static gpointer
+astro_task_list_model_get_item (GListModel *model,
+                                guint       position)
+{
+  AstroTaskListModel *self = ASTRO_TASK_LIST_MODEL (model);
+  g_autoptr(AstroRow) row = NULL;
+  g_autoptr(GError) error = NULL;
+  AstroTask *task;
+  const char *id;
+
+  id = id_at (self, position);
+  if (id == NULL)
+    return NULL;
+
+  task = g_hash_table_lookup (self->cache, id);
+  if (task != NULL)
+    {
+      remember_recent (self, task);
+      return g_object_ref (task);
+    }
+
+  /* The sync thread may have deleted the row a moment before its
+   * rows-changed arrives; the list still has it, so it gets an item, which
+   * is filled in should the row come back. */
+  row = astro_store_get_row (self->store, "tasks", id, &error);
+  if (error != NULL)
+    g_warning ("Could not read the task %s: %s", id, error->message);
+  task = row != NULL ? astro_task_new_from_row (row) : astro_task_new (id);
+
+  g_hash_table_insert (self->cache, (gpointer) astro_task_get_id (task), task);
+  g_object_weak_ref (G_OBJECT (task), on_task_finalized_cb, self);
+  remember_recent (self, task);
+
+  return task;
+}
+
+static void
+list_model_iface_init (GListModelInterface *iface)
+{
+  iface->get_item_type = astro_task_list_model_get_item_type;
+  iface->get_n_items = astro_task_list_model_get_n_items;
+  iface->get_item = astro_task_list_model_get_item;
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_task_list_model_constructed (GObject *object)
+{
+  AstroTaskListModel *self = (AstroTaskListModel *) object;
+
+  G_OBJECT_CLASS (astro_task_list_model_parent_class)->constructed (object);
+
+  g_return_if_fail (ASTRO_IS_STORE (self->store));
+
+  g_signal_connect_object (self->store, "rows-changed::tasks",
+                           G_CALLBACK (on_store_rows_changed_cb), self, G_CONNECT_SWAPPED);
+}
+
+static void
+astro_task_list_model_dispose (GObject *object)
+{
+  AstroTaskListModel *self = (AstroTaskListModel *) object;
+  GHashTableIter iter;
+  gpointer task;
+
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  cancel_update (self);
+
+  /* Tasks handed out may outlive the model: they must not call back into it */
+  g_hash_table_iter_init (&iter, self->cache);
+  while (g_hash_table_iter_next (&iter, NULL, &task))
+    g_object_weak_unref (task, on_task_finalized_cb, self);
+  g_hash_table_remove_all (self->cache);
+
+  for (guint i = 0; i < N_RECENT; i++)
+    g_clear_object (&self->recent[i]);
+
+  g_clear_object (&self->store);
+
+  G_OBJECT_CLASS (astro_task_list_model_parent_class)->dispose (object);
+}
+
+static void
+astro_task_list_model_finalize (GObject *object)
+{
+  AstroTaskListModel *self = (AstroTaskListModel *) object;
+
+  filter_clear (&self->filter);
+  g_clear_pointer (&self->ids, g_ptr_array_unref);
+  g_clear_pointer (&self->cache, g_hash_table_unref);
+  g_clear_pointer (&self->pending_keys, g_hash_table_unref);
+
+  G_OBJECT_CLASS (astro_task_list_model_parent_class)->finalize (object);
+}
+
+static void
+astro_task_list_model_get_property (GObject    *object,
+                                    guint       prop_id,
+                                    GValue     *value,
+                                    GParamSpec *pspec)
+{
+  AstroTaskListModel *self = ASTRO_TASK_LIST_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+
+    case PROP_N_ITEMS:
+      g_value_set_uint (value, count_items (self));
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+astro_task_list_model_set_property (GObject      *object,
+                                    guint         prop_id,
+                                    const GValue *value,
+                                    GParamSpec   *pspec)
+{
+  AstroTaskListModel *self = ASTRO_TASK_LIST_MODEL (object);
+
+  switch (prop_id)
+    {
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+astro_task_list_model_class_init (AstroTaskListModelClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->constructed = astro_task_list_model_constructed;
+  object_class->dispose = astro_task_list_model_dispose;
+  object_class->finalize = astro_task_list_model_finalize;
+  object_class->get_property = astro_task_list_model_get_property;
+  object_class->set_property = astro_task_list_model_set_property;
+
+  properties [PROP_STORE] =
+    g_param_spec_object ("store", NULL, NULL,
+                         ASTRO_TYPE_STORE,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+
+  properties [PROP_N_ITEMS] =
+    g_param_spec_uint ("n-items", NULL, NULL,
+                       0, G_MAXUINT, 0,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+astro_task_list_model_init (AstroTaskListModel *self)
+{
+  self->filter = (AstroTaskFilter) ASTRO_TASK_FILTER_INIT;
+  self->ids = g_ptr_array_new_with_free_func (g_free);
+  self->cache = g_hash_table_new (g_str_hash, g_str_equal);
+  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/*
+ * Private API
+ */
+
+guint
+_astro_task_list_model_get_n_cached (AstroTaskListModel *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), 0);
+
+  return g_hash_table_size (self->cache);
+}
+
+/*
+ * Public API
+ */
+
+/**
+ * astro_task_list_model_new:
+ * @store: the store to list tasks from
+ * @filter: (nullable): which tasks, in which order; %NULL for every task
+ *
+ * The list is filled before this returns. From then on it follows the
+ * store's rows-changed for tasks, in an idle of the thread-default main
+ * context that takes every notification waiting before it.
+ */
+AstroTaskListModel *
+astro_task_list_model_new (AstroStore            *store,
+                           const AstroTaskFilter *filter)
+{
+  g_autoptr(AstroTaskListModel) self = NULL;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
+
+  self = g_object_new (ASTRO_TYPE_TASK_LIST_MODEL, "store", store, NULL);
+  if (filter != NULL)
+    {
+      filter_clear (&self->filter);
+      filter_copy (&self->filter, filter);
+    }
+
+  /* Nobody listens yet, so this is a fill, not a change */
+  g_ptr_array_unref (self->ids);
+  self->ids = query_ids (self);
+  if (self->ids == NULL)
+    self->ids = g_ptr_array_new_with_free_func (g_free);
+
+  return g_steal_pointer (&self);
+}
+
+AstroStore *
+astro_task_list_model_get_store (AstroTaskListModel *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), NULL);
+
+  return self->store;
+}
+
+/**
+ * astro_task_list_model_get_filter:
+ *
+ * Returns: (transfer none): the filter in use, valid until it is set again
+ */
+const AstroTaskFilter *
+astro_task_list_model_get_filter (AstroTaskListModel *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), NULL);
+
+  return &self->filter;
+}
+
+/**
+ * astro_task_list_model_set_filter:
+ * @filter: (nullable): which tasks, in which order; %NULL for every task
+ *
+ * Lists the tasks again and replaces the whole list with one items-changed
+ * (an organization switch or a new search is a new list, not an edit).
+ * Setting the filter in use does nothing.
+ */
+void
+astro_task_list_model_set_filter (AstroTaskListModel    *self,
+                                  const AstroTaskFilter *filter)
+{
+  const AstroTaskFilter all = ASTRO_TASK_FILTER_INIT;
+
+  g_return_if_fail (ASTRO_IS_TASK_LIST_MODEL (self));
+
+  if (filter == NULL)
+    filter = &all;
+
+  if (filter_equal (filter, &self->filter))
+    return;
+
+  filter_clear (&self->filter);
+  filter_copy (&self->filter, filter);
+
+  /* The new list is listed whole: it takes in the changes waiting too */
+  cancel_update (self);
+
+  if (self->emitting)
+    self->reload_pending = TRUE;
+  else
+    reload (self);
+}
+
+/**
+ * astro_task_list_model_get_id:
+ *
+ * The id at @position, without making an item for it.
+ *
+ * Returns: (nullable): the id, or %NULL past the end
+ */
+const char *
+astro_task_list_model_get_id (AstroTaskListModel *self,
+                              guint               position)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), NULL);
+
+  return id_at (self, position);
+}
+
+/**
+ * astro_task_list_model_find:
+ * @id: a task's id
+ * @position: (out) (optional): where it is
+ *
+ * A linear search, for keeping a selection across a change.
+ *
+ * Returns: whether the task is in the list
+ */
+gboolean
+astro_task_list_model_find (AstroTaskListModel *self,
+                            const char         *id,
+                            guint              *position)
+{
+  guint n;
+
+  g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  n = count_items (self);
+  for (guint i = 0; i < n; i++)
+    {
+      if (g_str_equal (id_at (self, i), id))
+        {
+          if (position != NULL)
+            *position = i;
+          return TRUE;
+        }
+    }
+
+  return FALSE;
+}
