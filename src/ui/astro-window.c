@@ -10,6 +10,7 @@
 
 #include "astro-sign-in-page.h"
 #include "astro-sync-button.h"
+#include "astro-tasks-page.h"
 #include "astro-window.h"
 
 struct _AstroWindow
@@ -22,7 +23,8 @@ struct _AstroWindow
 
   GtkStack             *stack;
   AdwToastOverlay      *toast_overlay;
-  AdwStatusPage        *summary_page;
+  GtkLabel             *summary_label;
+  AstroTasksPage       *tasks_page;
   AdwStatusPage        *error_page;
   AstroSignInPage      *sign_in_page;
   AstroSyncButton      *sync_button;
@@ -138,7 +140,7 @@ update_summary (AstroWindow *self)
   /* Translators: the three parts are "N tasks", "N repositories", "N workspaces" */
   description = g_strdup_printf (_("The local copy holds %s, %s and %s."), tasks, repos, workspaces);
 
-  adw_status_page_set_description (self->summary_page, description);
+  gtk_label_set_text (self->summary_label, description);
   gtk_stack_set_visible_child_name (self->stack, "summary");
 }
 
@@ -191,6 +193,14 @@ on_signed_in_cb (AstroWindow  *self,
   self->signing_in = FALSE;
   update_summary (self);
   g_signal_emit (self, signals[SIGNED_IN], 0, account);
+}
+
+static void
+search_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  astro_tasks_page_focus_search (ASTRO_WINDOW (widget)->tasks_page);
 }
 
 /* A folder dropped on the window is opened like one given on the command line. */
@@ -249,6 +259,7 @@ astro_window_constructed (GObject *object)
       g_signal_connect_object (self->store, "rows-changed",
                                G_CALLBACK (on_store_rows_changed_cb), self,
                                G_CONNECT_SWAPPED);
+      astro_tasks_page_set_store (self->tasks_page, self->store);
       update_summary (self);
     }
 }
@@ -342,11 +353,16 @@ astro_window_class_init (AstroWindowClass *klass)
 
   g_type_ensure (ASTRO_TYPE_SIGN_IN_PAGE);
   g_type_ensure (ASTRO_TYPE_SYNC_BUTTON);
+  g_type_ensure (ASTRO_TYPE_TASKS_PAGE);
+
+  gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, toast_overlay);
-  gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_label);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, tasks_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_button);

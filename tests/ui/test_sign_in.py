@@ -18,18 +18,6 @@ def db_path():
     return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
 
 
-def type_into(row, text):
-    """Types into an entry row as a person would: a click into it, then the
-    keyboard. (GTK 4.8 implements neither GrabFocus nor SetTextContents over
-    AT-SPI; with no window manager the window sits at the screen's origin.)"""
-    import pyatspi
-    box = row.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
-    uitest.xdotool("mousemove", str(box.x + box.width // 2), str(box.y + box.height // 2), "click", "1")
-    time.sleep(0.2)
-    uitest.xdotool("key", "--clearmodifiers", "ctrl+a", "BackSpace")
-    uitest.xdotool("type", "--delay", "5", text)
-
-
 class SignInTest(unittest.TestCase):
     def setUp(self):
         folder = os.path.dirname(db_path())
@@ -50,14 +38,14 @@ class SignInTest(unittest.TestCase):
         # the server comes filled in
         server = uitest.find(self.window, "the server field", role_name="text", name_contains="Server")
         fields = self.fields()
-        type_into(fields["Email"], "demo@example.com")
-        type_into(fields["Password"], "wrong")
+        uitest.type_into(fields["Email"], "demo@example.com")
+        uitest.type_into(fields["Password"], "wrong")
         uitest.click(uitest.find(self.window, "sign in", role_name="push button", name_contains="Sign In"))
         uitest.find(self.window, "the refusal", role_name="label",
                     name_is="The server did not accept these credentials")
         uitest.screenshot("sign-in-refused.png")
 
-        type_into(fields["Password"], "demo")
+        uitest.type_into(fields["Password"], "demo")
         uitest.click(uitest.find(self.window, "sign in", role_name="push button", name_contains="Sign In"))
         counts = {t: len(self.server.control("GET", "rows/" + t)) for t in ("tasks", "repositories", "workspaces")}
         uitest.find(self.window, "the synced summary", role_name="label", timeout=30,
@@ -81,10 +69,10 @@ class SignInTest(unittest.TestCase):
 
     def test_unreachable_server_is_said(self):
         server = uitest.find(self.window, "the server field", role_name="text", name_contains="Server")
-        type_into(server, "http://127.0.0.1:9")
+        uitest.type_into(server, "http://127.0.0.1:9")
         fields = self.fields()
-        type_into(fields["Email"], "demo@example.com")
-        type_into(fields["Password"], "demo")
+        uitest.type_into(fields["Email"], "demo@example.com")
+        uitest.type_into(fields["Password"], "demo")
         uitest.click(uitest.find(self.window, "sign in", role_name="push button", name_contains="Sign In"))
         uitest.find(self.window, "the reason", role_name="label", name_contains="Could not reach http://127.0.0.1:9")
         uitest.screenshot("sign-in-unreachable.png")

@@ -187,3 +187,16 @@ def screenshot(filename):
 
 def xdotool(*args):
     return subprocess.run(["xdotool", *args], check=True, capture_output=True, text=True).stdout
+
+
+def type_into(node, text):
+    """Types into an entry as a person would: a click into it, then the
+    keyboard. (GTK 4.8 implements neither GrabFocus nor SetTextContents over
+    AT-SPI; with no window manager the window sits at the screen's origin.)"""
+    box = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    xdotool("mousemove", str(box.x + box.width // 2), str(box.y + box.height // 2), "click", "1")
+    time.sleep(0.2)
+    xdotool("key", "--clearmodifiers", "ctrl+a", "BackSpace")
+    if text:
+        xdotool("type", "--delay", "5", text)
+

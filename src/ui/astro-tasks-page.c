@@ -1,0 +1,279 @@
+/* astro-tasks-page.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * The list is a GtkListView over AstroTaskListModel, which keeps only ids and
+ * filters and sorts in SQL: 100,000 tasks cost one row widget per visible
+ * line. Switching organization or searching only changes the model's filter.
+ */
+#define G_LOG_DOMAIN "astro-tasks-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "astro-task-list-model.h"
+#include "astro-task-row.h"
+#include "astro-tasks-page.h"
+
+struct _AstroTasksPage
+{
+  AdwBin              parent_instance;
+
+  AstroStore         *store;
+  AstroTaskListModel *model;
+  GtkStringList      *organization_names;
+  GPtrArray          *organization_ids;
+  char               *search;
+  gboolean            filling_organizations;
+
+  GtkDropDown        *organization_dropdown;
+  GtkSearchEntry     *search_entry;
+  GtkStack           *stack;
+  GtkListView        *list_view;
+  AdwStatusPage      *empty_page;
+};
+
+G_DEFINE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ADW_TYPE_BIN)
+
+/*
+ * Auxiliary methods
+ */
+
+static const char *
+active_organization (AstroTasksPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->organization_dropdown);
+
+  if (self->organization_ids == NULL || selected >= self->organization_ids->len)
+    return NULL;
+
+  return g_ptr_array_index (self->organization_ids, selected);
+}
+
+static void
+update_empty_state (AstroTasksPage *self)
+{
+  gboolean empty = g_list_model_get_n_items (G_LIST_MODEL (self->model)) == 0;
+
+  if (self->search != NULL && self->search[0] != '\0')
+    adw_status_page_set_description (self->empty_page, _("No task’s key or title matches the search"));
+  else
+    adw_status_page_set_description (self->empty_page, _("This organization has no tasks yet"));
+
+  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+}
+
+static void
+apply_filter (AstroTasksPage *self)
+{
+  AstroTaskFilter filter = ASTRO_TASK_FILTER_INIT;
+
+  if (self->model == NULL)
+    return;
+
+  filter.organization_id = active_organization (self);
+  filter.search = self->search;
+  astro_task_list_model_set_filter (self->model, &filter);
+  update_empty_state (self);
+}
+
+static int
+compare_by_name (gconstpointer a,
+                 gconstpointer b)
+{
+  AstroRow *x = *(AstroRow **) a, *y = *(AstroRow **) b;
+
+  return g_utf8_collate (astro_row_get (x, "name") ? astro_row_get (x, "name") : "",
+                         astro_row_get (y, "name") ? astro_row_get (y, "name") : "");
+}
+
+/* The organizations the user belongs to, by name; the active one is kept in
+ * settings so the next start opens where the last one ended. */
+static void
+fill_organizations (AstroTasksPage *self)
+{
+  g_autoptr(GPtrArray) rows = astro_store_list_rows (self->store, "organizations", NULL, NULL, NULL);
+  g_autofree char *active = astro_store_get_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION);
+  g_autofree char *current = g_strdup (active_organization (self));
+  guint selected = 0;
+
+  if (rows == NULL)
+    return;
+
+  g_ptr_array_sort (rows, compare_by_name);
+
+  self->filling_organizations = TRUE;
+  g_ptr_array_set_size (self->organization_ids, 0);
+  gtk_string_list_splice (self->organization_names, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->organization_names)), NULL);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      AstroRow *row = g_ptr_array_index (rows, i);
+      const char *id = astro_row_get_id (row);
+
+      gtk_string_list_append (self->organization_names, astro_row_get (row, "name") ? astro_row_get (row, "name") : id);
+      g_ptr_array_add (self->organization_ids, g_strdup (id));
+      if (g_strcmp0 (id, current != NULL ? current : active) == 0)
+        selected = i;
+    }
+  gtk_drop_down_set_selected (self->organization_dropdown, rows->len > 0 ? selected : GTK_INVALID_LIST_POSITION);
+  self->filling_organizations = FALSE;
+
+  apply_filter (self);
+}
+
+/*
+ * Signal callbacks
+ */
+
+static void
+on_search_changed_cb (AstroTasksPage *self)
+{
+  g_free (self->search);
+  self->search = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  apply_filter (self);
+}
+
+static void
+on_organization_selected_cb (AstroTasksPage *self)
+{
+  if (self->filling_organizations || self->store == NULL)
+    return;
+
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, active_organization (self), NULL);
+  apply_filter (self);
+}
+
+static void
+on_organizations_changed_cb (AstroTasksPage   *self,
+                             AstroRowsChanged *changes)
+{
+  fill_organizations (self);
+}
+
+static void
+on_items_changed_cb (AstroTasksPage *self)
+{
+  update_empty_state (self);
+}
+
+static void
+on_setup_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             AstroTasksPage           *self)
+{
+  gtk_list_item_set_child (item, astro_task_row_new (self->store));
+}
+
+static void
+on_bind_cb (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            AstroTasksPage           *self)
+{
+  astro_task_row_set_task (ASTRO_TASK_ROW (gtk_list_item_get_child (item)),
+                           gtk_list_item_get_item (item));
+}
+
+static void
+on_unbind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *item,
+              AstroTasksPage           *self)
+{
+  astro_task_row_set_task (ASTRO_TASK_ROW (gtk_list_item_get_child (item)), NULL);
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_tasks_page_dispose (GObject *object)
+{
+  AstroTasksPage *self = ASTRO_TASKS_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_TASKS_PAGE);
+  g_clear_object (&self->model);
+  g_clear_object (&self->store);
+  g_clear_object (&self->organization_names);
+  g_clear_pointer (&self->organization_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->search, g_free);
+
+  G_OBJECT_CLASS (astro_tasks_page_parent_class)->dispose (object);
+}
+
+static void
+astro_tasks_page_class_init (AstroTasksPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = astro_tasks_page_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, organization_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, list_view);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, empty_page);
+  gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
+}
+
+static void
+astro_tasks_page_init (AstroTasksPage *self)
+{
+  GtkListItemFactory *factory;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->organization_names = gtk_string_list_new (NULL);
+  self->organization_ids = g_ptr_array_new_with_free_func (g_free);
+  gtk_drop_down_set_model (self->organization_dropdown, G_LIST_MODEL (self->organization_names));
+  g_signal_connect_object (self->organization_dropdown, "notify::selected",
+                           G_CALLBACK (on_organization_selected_cb), self, G_CONNECT_SWAPPED);
+
+  factory = gtk_signal_list_item_factory_new ();
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup_cb), self);
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (on_unbind_cb), self);
+  gtk_list_view_set_factory (self->list_view, factory);
+  g_object_unref (factory);
+}
+
+/*
+ * Public API
+ */
+
+void
+astro_tasks_page_set_store (AstroTasksPage *self,
+                            AstroStore     *store)
+{
+  AstroTaskFilter filter = ASTRO_TASK_FILTER_INIT;
+  g_autoptr(GtkSingleSelection) selection = NULL;
+
+  g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
+  g_return_if_fail (ASTRO_IS_STORE (store));
+  g_return_if_fail (self->store == NULL);
+
+  self->store = g_object_ref (store);
+  g_signal_connect_object (store, "rows-changed::organizations",
+                           G_CALLBACK (on_organizations_changed_cb), self, G_CONNECT_SWAPPED);
+
+  filter.organization_id = "";
+  self->model = astro_task_list_model_new (store, &filter);
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_items_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
+
+  fill_organizations (self);
+}
+
+void
+astro_tasks_page_focus_search (AstroTasksPage *self)
+{
+  g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}

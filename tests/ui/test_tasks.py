@@ -1,0 +1,90 @@
+"""The task list of the real window: the active organization's tasks, search,
+and switching organization, against the reference backend."""
+import os
+import sqlite3
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "server"))
+import harness  # noqa: E402
+import uitest  # noqa: E402
+
+
+def db_path():
+    return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
+
+
+class TasksTest(unittest.TestCase):
+    def setUp(self):
+        folder = os.path.dirname(db_path())
+        if os.path.isdir(folder):
+            for entry in os.listdir(folder):
+                os.unlink(os.path.join(folder, entry))
+        self.server = harness.Server(long_poll_ms=1000)
+        self.addCleanup(self.server.stop)
+        token = self.server.login()["access_token"]
+        self.app = uitest.App(env={"ASTROLABE_SERVER": self.server.url, "ASTROLABE_TOKEN": token})
+        self.addCleanup(self.app.stop)
+        self.window = self.app.window()
+        self.organizations = sorted(self.server.control("GET", "rows/organizations"), key=lambda o: o["name"])
+        self.tasks = [t for t in self.server.control("GET", "rows/tasks") if t["deleted_at"] is None]
+
+    def setting(self, key):
+        with sqlite3.connect(db_path()) as db:
+            row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def matching(self, organization, text):
+        text = text.lower()
+        return [t for t in self.tasks if t["organization_id"] == organization["id"]
+                and (text in (t["title"] or "").lower() or text in (t["external_key"] or "").lower())]
+
+    def list_items(self):
+        listing = uitest.find(self.window, "the task list", role_name="list", name_is="Tasks")
+        return [n for n in uitest.walk(listing, max_depth=2) if uitest.role(n) == "list item"]
+
+    def search(self, text):
+        entry = uitest.find(self.window, "the search entry", role_name="entry", name_contains="Search Tasks")
+        uitest.type_into(entry, text)
+
+    def assert_listed(self, organization, text):
+        expected = self.matching(organization, text)
+        self.assertGreater(len(expected), 0)
+        uitest.wait_for("%d matches for %r" % (len(expected), text), lambda: len(self.list_items()) == len(expected))
+        for task in expected[:5]:
+            uitest.find(self.window, task["title"], role_name="label", name_is=task["title"])
+
+    def test_search_and_organization_switch(self):
+        first, second = self.organizations[0], self.organizations[1]
+        uitest.find(self.window, "the active organization", name_contains=first["name"])
+
+        # a word of one of the first organization's titles narrows the list to exactly its matches
+        word = next(t for t in self.tasks if t["organization_id"] == first["id"])["title"].split()[-1]
+        self.search(word)
+        self.assert_listed(first, word)
+        uitest.screenshot("tasks-search.png")
+
+        # nothing matches: the empty state says so
+        self.search("zzz-no-such-task")
+        uitest.find(self.window, "the empty state", role_name="label",
+                    name_contains="No task’s key or title matches the search")
+
+        # the other organization: the same search now lists its tasks
+        dropdown = uitest.find(self.window, "the organization switcher", name_is="Organization")
+        uitest.click(dropdown)
+        uitest.find(self.app.node, "the popover's choice", role_name="label", name_is=second["name"])
+        # the popover's rows offer no AT-SPI action in GTK 4.8: the keyboard, as a person would
+        time.sleep(0.3)
+        uitest.xdotool("key", "Down", "Return")
+        # remembered for the next start
+        uitest.wait_for("the switch to be kept", lambda: self.setting("active-organization") == second["id"])
+        word = next(t for t in self.tasks if t["organization_id"] == second["id"])["title"].split()[-1]
+        self.search(word)
+        self.assert_listed(second, word)
+        uitest.screenshot("tasks-other-organization.png")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
