@@ -12,6 +12,7 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-account.h"
 #include "astro-task-list-model.h"
 #include "astro-task-row.h"
 #include "astro-tasks-page.h"
@@ -26,8 +27,13 @@ struct _AstroTasksPage
   GPtrArray          *organization_ids;
   char               *search;
   gboolean            filling_organizations;
+  GtkSizeGroup       *column_groups[3];
 
   GtkDropDown        *organization_dropdown;
+  GtkDropDown        *status_dropdown;
+  GtkDropDown        *priority_dropdown;
+  GtkDropDown        *assignee_dropdown;
+  GtkDropDown        *sort_dropdown;
   GtkSearchEntry     *search_entry;
   GtkStack           *stack;
   GtkListView        *list_view;
@@ -58,22 +64,49 @@ update_empty_state (AstroTasksPage *self)
 
   if (self->search != NULL && self->search[0] != '\0')
     adw_status_page_set_description (self->empty_page, _("No task’s key or title matches the search"));
+  else if (gtk_drop_down_get_selected (self->status_dropdown) != 0 ||
+           gtk_drop_down_get_selected (self->priority_dropdown) != 0 ||
+           gtk_drop_down_get_selected (self->assignee_dropdown) != 0)
+    adw_status_page_set_description (self->empty_page, _("No task matches these filters"));
   else
     adw_status_page_set_description (self->empty_page, _("This organization has no tasks yet"));
 
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
 }
 
+/* Status values as the team API defines them, in the drop-down's order
+ * (their labels are translated, these are not). */
+static const char * const statuses[] = {
+  NULL, "Backlog", "Todo", "In Progress", "In Review", "Done", "Canceled",
+};
+
 static void
 apply_filter (AstroTasksPage *self)
 {
   AstroTaskFilter filter = ASTRO_TASK_FILTER_INIT;
+  guint status = gtk_drop_down_get_selected (self->status_dropdown);
+  guint priority = gtk_drop_down_get_selected (self->priority_dropdown);
+  guint assignee = gtk_drop_down_get_selected (self->assignee_dropdown);
+  g_autofree char *me = NULL;
 
   if (self->model == NULL)
     return;
 
   filter.organization_id = active_organization (self);
   filter.search = self->search;
+  filter.status = status < G_N_ELEMENTS (statuses) ? statuses[status] : NULL;
+  /* "No Priority" is 0; Urgent 1 … Low 4 */
+  filter.priority = priority >= 1 && priority <= 5 ? (int) priority - 1 : -1;
+  if (assignee == 1)
+    {
+      me = astro_store_get_setting (self->store, ASTRO_SETTING_ACCOUNT_USER);
+      filter.assignee_id = me != NULL ? me : "-";
+    }
+  else if (assignee == 2)
+    filter.assignee_id = "";
+  filter.sort = gtk_drop_down_get_selected (self->sort_dropdown) == 1
+    ? ASTRO_TASK_SORT_UPDATED : ASTRO_TASK_SORT_STATUS;
+
   astro_task_list_model_set_filter (self->model, &filter);
   update_empty_state (self);
 }
@@ -146,6 +179,12 @@ on_organization_selected_cb (AstroTasksPage *self)
 }
 
 static void
+on_filter_changed_cb (AstroTasksPage *self)
+{
+  apply_filter (self);
+}
+
+static void
 on_organizations_changed_cb (AstroTasksPage   *self,
                              AstroRowsChanged *changes)
 {
@@ -163,7 +202,8 @@ on_setup_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              AstroTasksPage           *self)
 {
-  gtk_list_item_set_child (item, astro_task_row_new (self->store));
+  gtk_list_item_set_child (item, astro_task_row_new (self->store, self->column_groups[0],
+                                                     self->column_groups[1], self->column_groups[2]));
 }
 
 static void
@@ -198,6 +238,8 @@ astro_tasks_page_dispose (GObject *object)
   g_clear_object (&self->organization_names);
   g_clear_pointer (&self->organization_ids, g_ptr_array_unref);
   g_clear_pointer (&self->search, g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (self->column_groups); i++)
+    g_clear_object (&self->column_groups[i]);
 
   G_OBJECT_CLASS (astro_tasks_page_parent_class)->dispose (object);
 }
@@ -212,6 +254,10 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, organization_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, status_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, priority_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, assignee_dropdown);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, sort_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, search_entry);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, stack);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, list_view);
@@ -231,6 +277,18 @@ astro_tasks_page_init (AstroTasksPage *self)
   gtk_drop_down_set_model (self->organization_dropdown, G_LIST_MODEL (self->organization_names));
   g_signal_connect_object (self->organization_dropdown, "notify::selected",
                            G_CALLBACK (on_organization_selected_cb), self, G_CONNECT_SWAPPED);
+
+  {
+    GtkDropDown *filters[] = { self->status_dropdown, self->priority_dropdown,
+                               self->assignee_dropdown, self->sort_dropdown };
+
+    for (guint i = 0; i < G_N_ELEMENTS (filters); i++)
+      g_signal_connect_object (filters[i], "notify::selected",
+                               G_CALLBACK (on_filter_changed_cb), self, G_CONNECT_SWAPPED);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (self->column_groups); i++)
+    self->column_groups[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (on_setup_cb), self);

@@ -86,5 +86,28 @@ class TasksTest(unittest.TestCase):
         uitest.screenshot("tasks-other-organization.png")
 
 
+    def choose(self, dropdown_name, downs):
+        uitest.click(uitest.find(self.window, dropdown_name, name_is=dropdown_name, role_name="combo box"))
+        time.sleep(0.4)
+        uitest.xdotool("key", *(["Down"] * downs), "Return")
+
+    def test_filters(self):
+        first = self.organizations[0]
+        done = [t for t in self.tasks if t["organization_id"] == first["id"] and t["status"] == "Done"]
+        self.choose("Status", 5)  # Any, Backlog, Todo, In Progress, In Review, Done
+        uitest.wait_for("%d done tasks" % len(done), lambda: len(self.list_items()) == len(done))
+        for task in done[:3]:
+            uitest.find(self.window, task["title"], role_name="label", name_is=task["title"])
+        uitest.screenshot("tasks-done.png")
+
+        # and unassigned among them
+        unassigned = [t for t in done if t["assignee_id"] is None]
+        self.choose("Assignee", 2)  # Anyone, Assigned to Me, Unassigned
+        if unassigned:
+            uitest.wait_for("%d unassigned" % len(unassigned), lambda: len(self.list_items()) == len(unassigned))
+        else:
+            uitest.find(self.window, "the empty state", role_name="label", name_contains="No task matches these filters")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
