@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "astro-account.h"
+#include "astro-task-detail.h"
 #include "astro-task-list-model.h"
 #include "astro-task-row.h"
 #include "astro-tasks-page.h"
@@ -29,6 +30,8 @@ struct _AstroTasksPage
   gboolean            filling_organizations;
   GtkSizeGroup       *column_groups[3];
 
+  AdwLeaflet         *leaflet;
+  AstroTaskDetail    *detail;
   GtkDropDown        *organization_dropdown;
   GtkDropDown        *status_dropdown;
   GtkDropDown        *priority_dropdown;
@@ -197,6 +200,19 @@ on_items_changed_cb (AstroTasksPage *self)
   update_empty_state (self);
 }
 
+/* The detail beside the list, or over it on a narrow window. */
+static void
+on_selected_cb (AstroTasksPage     *self,
+                GParamSpec         *pspec,
+                GtkSingleSelection *selection)
+{
+  AstroTask *task = gtk_single_selection_get_selected_item (selection);
+
+  astro_task_detail_set_task (self->detail, task);
+  if (task != NULL && adw_leaflet_get_folded (self->leaflet))
+    adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
+}
+
 static void
 on_setup_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
@@ -247,12 +263,16 @@ astro_tasks_page_dispose (GObject *object)
 static void
 astro_tasks_page_class_init (AstroTasksPageClass *klass)
 {
+  g_type_ensure (ASTRO_TYPE_TASK_DETAIL);
+
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = astro_tasks_page_dispose;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, leaflet);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, detail);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, organization_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, priority_dropdown);
@@ -323,6 +343,11 @@ astro_tasks_page_set_store (AstroTasksPage *self,
                            self, G_CONNECT_SWAPPED);
   selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
   gtk_single_selection_set_autoselect (selection, FALSE);
+  gtk_single_selection_set_can_unselect (selection, TRUE);
+  gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
+  g_signal_connect_object (selection, "notify::selected-item", G_CALLBACK (on_selected_cb),
+                           self, G_CONNECT_SWAPPED);
+  astro_task_detail_set_store (self->detail, store);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
   fill_organizations (self);

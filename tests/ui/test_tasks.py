@@ -109,5 +109,25 @@ class TasksTest(unittest.TestCase):
             uitest.find(self.window, "the empty state", role_name="label", name_contains="No task matches these filters")
 
 
+    def test_detail_shows_the_work_on_a_task(self):
+        first = self.organizations[0]
+        workspaces = self.server.control("GET", "rows/workspaces")
+        users = {u["id"]: u for u in self.server.control("GET", "rows/users")}
+        task = next(t for t in self.tasks if t["organization_id"] == first["id"]
+                    and any(w["task_id"] == t["id"] for w in workspaces))
+        on_it = [w for w in workspaces if w["task_id"] == task["id"]]
+
+        self.search(task["external_key"])
+        row = uitest.find(self.window, "the task's row", role_name="label", name_is=task["title"])
+        uitest.click_at(row)
+
+        uitest.find(self.window, "the description", role_name="label", name_is=task["description"])
+        for workspace in on_it:
+            owner = users[workspace["owner_id"]]["name"]
+            uitest.find(self.window, "the workspace on %s" % workspace["device_name"], role_name="label",
+                        name_is="%s — %s" % (workspace["device_name"], owner))
+        uitest.screenshot("task-detail.png")
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -200,3 +200,10 @@ def type_into(node, text):
     if text:
         xdotool("type", "--delay", "5", text)
 
+
+def click_at(node):
+    """A pointer click in the middle of node, for what offers no AT-SPI action
+    in GTK 4.8 (rows of a list view). Only for nodes of a main window: with no
+    window manager its origin is the screen's, which popovers' is not."""
+    box = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    xdotool("mousemove", str(box.x + box.width // 2), str(box.y + box.height // 2), "click", "1")
