@@ -577,37 +577,88 @@ astro_account_refresh (AstroAccount  *self,
   return g_strdup (access);
 }
 
-/* Revokes the refresh token on the server (best effort: signing out works
- * offline too), forgets the secrets, and clears the synced data. Linked
- * folders stay. */
-gboolean
-astro_account_sign_out (AstroAccount  *self,
-                        GError       **error)
+/* The server forgets the session (best effort: signing out works offline
+ * too) and the keyring forgets the tokens. Safe on any thread. */
+static void
+revoke_session (AstroAccount *self)
 {
   g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GError) error = NULL;
   g_autofree char *access = astro_account_dup_access_token (self);
   guint status = 0;
 
-  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
-
   if (access != NULL && !self->from_environment)
     {
-      answer = post_json (self, "/api/auth/logout", NULL, access, &status, &local_error);
+      answer = post_json (self, "/api/auth/logout", NULL, access, &status, &error);
       if (answer == NULL)
-        g_info ("Could not tell the server about signing out: %s", local_error->message);
+        g_info ("Could not tell the server about signing out: %s", error->message);
       wipe (&access);
     }
 
   if (self->email != NULL)
     clear_secrets (self);
   set_tokens (self, NULL, NULL);
+}
 
+/* The synced data goes, linked folders stay. Main thread. */
+static gboolean
+forget (AstroAccount  *self,
+        GError       **error)
+{
   astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_EMAIL, NULL, NULL);
   astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_USER, NULL, NULL);
   astro_store_set_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, NULL, NULL);
 
   return astro_store_clear_synced (self->store, error);
+}
+
+gboolean
+astro_account_sign_out (AstroAccount  *self,
+                        GError       **error)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+
+  revoke_session (self);
+  return forget (self, error);
+}
+
+static void
+revoke_in_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  revoke_session (source_object);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Signing out without freezing the window on a slow or absent server. */
+void
+astro_account_sign_out_async (AstroAccount        *self,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (ASTRO_IS_ACCOUNT (self));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, astro_account_sign_out_async);
+  g_task_run_in_thread (task, revoke_in_thread);
+}
+
+gboolean
+astro_account_sign_out_finish (AstroAccount  *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+
+  return forget (self, error);
 }
 
 gboolean

@@ -52,6 +52,12 @@ char         *astro_account_refresh         (AstroAccount  *self,
                                              GError       **error);
 gboolean      astro_account_sign_out        (AstroAccount  *self,
                                              GError       **error);
+void          astro_account_sign_out_async  (AstroAccount        *self,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean      astro_account_sign_out_finish (AstroAccount  *self,
+                                             GAsyncResult  *result,
+                                             GError       **error);
 gboolean      astro_account_is_signed_in    (AstroAccount  *self);
 gboolean      astro_account_is_from_environment (AstroAccount *self);
 char         *astro_account_dup_access_token (AstroAccount *self);

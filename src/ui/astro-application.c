@@ -45,6 +45,15 @@ refresh_account (gpointer   user_data,
  * is set on a headless machine): keep the local copy live. The sign-in page
  * that starts this for a new user is the main window's work. */
 static void
+update_actions (AstroApplication *self)
+{
+  GAction *sign_out = g_action_map_lookup_action (G_ACTION_MAP (self), "sign-out");
+
+  if (sign_out != NULL)
+    g_simple_action_set_enabled (G_SIMPLE_ACTION (sign_out), self->account != NULL);
+}
+
+static void
 start_engine (AstroApplication *self,
               AstroAccount     *account)
 {
@@ -74,6 +83,7 @@ start_engine (AstroApplication *self,
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window != NULL)
     astro_window_set_engine (ASTRO_WINDOW (window), self->engine);
+  update_actions (self);
 }
 
 /* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
@@ -190,6 +200,71 @@ quit_action (GSimpleAction *action,
 }
 
 static void
+on_signed_out_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(AstroApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+  AstroWindow *window = _astro_application_ensure_window (self);
+
+  if (!astro_account_sign_out_finish (ASTRO_ACCOUNT (source), result, &error))
+    {
+      g_warning ("Signing out did not finish: %s", error->message);
+      astro_window_show_toast (window, error->message);
+    }
+
+  astro_window_show_sign_in (window, astro_account_get_server_url (ASTRO_ACCOUNT (source)));
+  g_clear_object (&self->account);
+  update_actions (self);
+}
+
+static void
+on_sign_out_response_cb (AdwMessageDialog *dialog,
+                         const char       *response,
+                         AstroApplication *self)
+{
+  if (!g_str_equal (response, "sign-out") || self->account == NULL)
+    return;
+
+  if (self->engine != NULL)
+    {
+      astro_sync_engine_stop (self->engine);
+      astro_window_set_engine (_astro_application_ensure_window (self), NULL);
+      g_clear_object (&self->engine);
+    }
+
+  astro_account_sign_out_async (self->account, on_signed_out_cb, g_object_ref (self));
+}
+
+static void
+sign_out_action (GSimpleAction *action,
+                 GVariant      *parameter,
+                 gpointer       user_data)
+{
+  AstroApplication *self = user_data;
+  GtkWidget *dialog;
+
+  if (self->account == NULL)
+    return;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (_astro_application_ensure_window (self)),
+                                   _("Sign Out?"),
+                                   _("The team’s data is removed from this computer until you sign in "
+                                     "again. Linked folders stay linked."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "sign-out", _("_Sign Out"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "sign-out",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_sign_out_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
 sync_now_action (GSimpleAction *action,
                  GVariant      *parameter,
                  gpointer       user_data)
@@ -201,6 +276,7 @@ sync_now_action (GSimpleAction *action,
 }
 
 static const GActionEntry app_actions[] = {
+  { "sign-out", sign_out_action },
   { "sync-now", sync_now_action },
   { "about", about_action },
   { "quit", quit_action },
@@ -230,6 +306,7 @@ astro_application_startup (GApplication *application)
 
   open_store (self);
   start_sync (self);
+  update_actions (self);
   _astro_application_folders_init (self);
 }
 

@@ -67,6 +67,22 @@ class SignInTest(unittest.TestCase):
                     self.assertNotIn(secret.encode(), data)
         self.assertNotIn("demo@example.com", self.app.output())
 
+        # signing out asks first, then forgets the data and the tokens, and says hello again
+        uitest.click(uitest.find(self.window, "the main menu", role_name="push button", name_is="Main Menu"))
+        uitest.click(uitest.find(self.app.node, "Sign Out…", role_name="menu item", name_contains="Sign Out"))
+        uitest.find(self.app.node, "the question", role_name="label", name_is="Sign Out?")
+        uitest.screenshot("sign-out-question.png")
+        confirm = uitest.wait_for("the Sign Out button", lambda: next(
+            (n for n in uitest.find_all(self.app.node, role_name="push button", name_contains="Sign Out")
+             if "…" not in uitest.name(n)), None))
+        uitest.click(confirm)
+        uitest.find(self.window, "the welcome page", role_name="label", name_contains="Sign in to your team server")
+        with sqlite3.connect(db_path()) as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM tasks").fetchone()[0], 0)
+        found = subprocess.run(["secret-tool", "search", "--all", "server", self.server.url],
+                               capture_output=True, text=True)
+        self.assertNotIn("secret =", found.stdout + found.stderr)
+
     def test_unreachable_server_is_said(self):
         server = uitest.find(self.window, "the server field", role_name="text", name_contains="Server")
         uitest.type_into(server, "http://127.0.0.1:9")
