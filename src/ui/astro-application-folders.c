@@ -97,6 +97,7 @@ on_choice_response_cb (AdwMessageDialog *dialog,
     return;
 
   linked = astro_linker_choose (choice->self->linker, choice->result, response, &error);
+  astro_window_refresh_repositories (_astro_application_ensure_window (choice->self));
   if (linked == NULL)
     {
       toast (choice->self, error->message);
@@ -151,6 +152,7 @@ on_linked_cb (GObject      *source,
   g_autofree char *folder = NULL;
 
   result = astro_linker_link_finish (ASTRO_LINKER (source), res, &error);
+  astro_window_refresh_repositories (_astro_application_ensure_window (self));
   if (result == NULL)
     {
       g_warning ("Could not link a folder: %s", error->message);
@@ -215,8 +217,56 @@ open_folder_action (GSimpleAction *action,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+static void
+relink_folder_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  g_autoptr(GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+
+  _astro_application_open_folder (user_data, folder);
+}
+
+static void
+unlink_folder_action (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  AstroApplication *self = user_data;
+  const char *path = g_variant_get_string (parameter, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_path_get_basename (path);
+  g_autofree char *message = NULL;
+
+  if (self->linker == NULL || !astro_linker_unlink (self->linker, path, &error))
+    {
+      toast (self, error != NULL ? error->message : _("Folders cannot be unlinked now"));
+      return;
+    }
+
+  message = g_strdup_printf (_("“%s” unlinked"), folder);
+  toast (self, message);
+  astro_window_refresh_repositories (_astro_application_ensure_window (self));
+}
+
+/* The file manager shows the folder; the OpenURI portal in a Flatpak. */
+static void
+show_folder_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  AstroApplication *self = user_data;
+  g_autoptr(GFile) folder = g_file_new_for_path (g_variant_get_string (parameter, NULL));
+  g_autofree char *uri = g_file_get_uri (folder);
+
+  gtk_show_uri (GTK_WINDOW (_astro_application_ensure_window (self)), uri, GDK_CURRENT_TIME);
+}
+
 static const GActionEntry folder_actions[] = {
   { "open-folder", open_folder_action },
+  { "relink-folder", relink_folder_action, "s" },
+  { "unlink-folder", unlink_folder_action, "s" },
+  { "show-folder", show_folder_action, "s" },
 };
 
 /*

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-repositories-page.h"
 #include "astro-sign-in-page.h"
 #include "astro-sync-button.h"
 #include "astro-tasks-page.h"
@@ -25,6 +26,8 @@ struct _AstroWindow
   AdwToastOverlay      *toast_overlay;
   GtkLabel             *summary_label;
   AstroTasksPage       *tasks_page;
+  AstroRepositoriesPage *repositories_page;
+  AdwViewStack         *view_stack;
   AdwStatusPage        *error_page;
   AstroSignInPage      *sign_in_page;
   AstroSyncButton      *sync_button;
@@ -196,11 +199,23 @@ on_signed_in_cb (AstroWindow  *self,
 }
 
 static void
+show_page_action (GtkWidget  *widget,
+                  const char *action_name,
+                  GVariant   *parameter)
+{
+  adw_view_stack_set_visible_child_name (ASTRO_WINDOW (widget)->view_stack,
+                                         g_variant_get_string (parameter, NULL));
+}
+
+static void
 search_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *parameter)
 {
-  astro_tasks_page_focus_search (ASTRO_WINDOW (widget)->tasks_page);
+  AstroWindow *self = ASTRO_WINDOW (widget);
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "tasks");
+  astro_tasks_page_focus_search (self->tasks_page);
 }
 
 /* A folder dropped on the window is opened like one given on the command line. */
@@ -260,6 +275,7 @@ astro_window_constructed (GObject *object)
                                G_CALLBACK (on_store_rows_changed_cb), self,
                                G_CONNECT_SWAPPED);
       astro_tasks_page_set_store (self->tasks_page, self->store);
+      astro_repositories_page_set_store (self->repositories_page, self->store);
       update_summary (self);
     }
 }
@@ -354,6 +370,11 @@ astro_window_class_init (AstroWindowClass *klass)
   g_type_ensure (ASTRO_TYPE_SIGN_IN_PAGE);
   g_type_ensure (ASTRO_TYPE_SYNC_BUTTON);
   g_type_ensure (ASTRO_TYPE_TASKS_PAGE);
+  g_type_ensure (ASTRO_TYPE_REPOSITORIES_PAGE);
+
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.show-page", "s", "tasks");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.show-page", "s", "repositories");
 
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
@@ -363,6 +384,8 @@ astro_window_class_init (AstroWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_label);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, tasks_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, repositories_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_button);
@@ -471,4 +494,12 @@ astro_window_set_engine (AstroWindow     *self,
 
   astro_sync_button_set_engine (self->sync_button, engine);
   update_offline_banner (self);
+}
+
+void
+astro_window_refresh_repositories (AstroWindow *self)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+
+  astro_repositories_page_refresh (self->repositories_page);
 }

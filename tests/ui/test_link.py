@@ -65,6 +65,20 @@ class LinkTest(unittest.TestCase):
                              (os.path.realpath(checkout),)).fetchone()
         self.assertEqual(row, (self.repository["id"], "origin", "github.com/astrolabe-labs/design-system"))
 
+        # the Repositories page shows where it lives, the others are not here
+        tab = uitest.find(self.window, "the Repositories page", role_name="page tab", name_is="Repositories")
+        uitest.click(tab)
+        uitest.find(self.window, "the linked folder", role_name="label",
+                    name_is="%s (remote “origin”)" % os.path.realpath(checkout))
+        uitest.find(self.window, "a repository elsewhere", role_name="label", name_is="Not on this device")
+        uitest.screenshot("repositories.png")
+
+        # and unlinking from there forgets the link
+        uitest.click(uitest.find(self.window, "Unlink", role_name="push button", name_is="Unlink"))
+        uitest.find(self.window, "the unlink toast", role_name="label", name_is="“design-system” unlinked")
+        with sqlite3.connect(db_path()) as db:
+            self.assertEqual(db.execute("SELECT count(*) FROM local_repos").fetchone()[0], 0)
+
     def test_several_matches_ask_which(self):
         # the same repository URL in the other organization: two candidates
         orgs = [o["id"] for o in self.server.control("GET", "rows/organizations")]
