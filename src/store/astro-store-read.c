@@ -299,3 +299,23 @@ astro_store_list_task_ids (AstroStore             *self,
 
   return g_steal_pointer (&ids);
 }
+
+/* How the UI names a person: their name, else their email; NULL if unknown. */
+char *
+astro_store_dup_user_name (AstroStore *self,
+                           const char *user_id)
+{
+  g_autoptr(AstroRow) user = NULL;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+
+  if (user_id == NULL)
+    return NULL;
+
+  user = astro_store_get_row (self, "users", user_id, NULL);
+  if (user == NULL)
+    return NULL;
+
+  return g_strdup (astro_row_get (user, "name") != NULL ? astro_row_get (user, "name")
+                                                        : astro_row_get (user, "email"));
+}

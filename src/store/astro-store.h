@@ -82,6 +82,8 @@ GPtrArray       *astro_store_list_rows           (AstroStore             *self,
                                                   const char             *column,
                                                   const char             *value,
                                                   GError                **error);
+char            *astro_store_dup_user_name       (AstroStore             *self,
+                                                  const char             *user_id);
 GPtrArray       *astro_store_list_task_ids       (AstroStore             *self,
                                                   const AstroTaskFilter  *filter,
                                                   GError                **error);

@@ -46,16 +46,7 @@ static char *
 user_name (AstroTaskDetail *self,
            const char      *user_id)
 {
-  g_autoptr(AstroRow) user = NULL;
-
-  if (user_id == NULL || self->store == NULL)
-    return NULL;
-
-  user = astro_store_get_row (self->store, "users", user_id, NULL);
-  if (user == NULL)
-    return NULL;
-
-  return g_strdup (astro_row_get (user, "name") ? astro_row_get (user, "name") : astro_row_get (user, "email"));
+  return self->store != NULL ? astro_store_dup_user_name (self->store, user_id) : NULL;
 }
 
 /* labels is a JSON array of strings */

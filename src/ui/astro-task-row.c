@@ -84,13 +84,8 @@ update (AstroTaskRow *self)
     : g_strdup_printf ("● %s", escaped);
   gtk_label_set_markup (self->status_label, status);
 
-  if (astro_task_get_assignee_id (self->task) != NULL && self->store != NULL)
-    {
-      g_autoptr(AstroRow) user = astro_store_get_row (self->store, "users",
-                                                      astro_task_get_assignee_id (self->task), NULL);
-      if (user != NULL)
-        assignee = g_strdup (astro_row_get (user, "name") ? astro_row_get (user, "name") : astro_row_get (user, "email"));
-    }
+  if (self->store != NULL)
+    assignee = astro_store_dup_user_name (self->store, astro_task_get_assignee_id (self->task));
   gtk_label_set_text (self->assignee_label, assignee != NULL ? assignee : _("Unassigned"));
 }
 
