@@ -55,7 +55,6 @@ int
 astro_ctl_login (int    argc,
                  char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AstroStore) store = NULL;
   g_autoptr(AstroAccount) account = NULL;
   g_autoptr(GError) error = NULL;
@@ -73,15 +72,9 @@ astro_ctl_login (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("Sign in. The password (or, with --token, the personal token) "
-                                           "is read from the terminal or stdin, never from the command line."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1)
-    {
-      astro_ctl_error ("%s", error != NULL ? error->message : _("login takes no arguments"));
-      return 2;
-    }
+  if (!astro_ctl_parse_options (&argc, &argv, NULL, _("Sign in. The password (or, with --token, the personal token) "
+                                           "is read from the terminal or stdin, never from the command line."), entries, 0))
+    return 2;
 
   if (server == NULL || (!with_token && email == NULL))
     {
@@ -127,7 +120,6 @@ int
 astro_ctl_logout (int    argc,
                   char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AstroStore) store = NULL;
   g_autoptr(AstroAccount) account = NULL;
   g_autoptr(GError) error = NULL;
@@ -137,15 +129,9 @@ astro_ctl_logout (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("Sign out: the server forgets the session, the saved sign-in "
-                                           "and the synced data go, linked folders stay."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1)
-    {
-      astro_ctl_error ("%s", error != NULL ? error->message : _("logout takes no arguments"));
-      return 2;
-    }
+  if (!astro_ctl_parse_options (&argc, &argv, NULL, _("Sign out: the server forgets the session, the saved sign-in "
+                                           "and the synced data go, linked folders stay."), entries, 0))
+    return 2;
 
   store = astro_ctl_open_store (db_path);
   if (store == NULL)

@@ -130,7 +130,6 @@ int
 astro_ctl_sync (int    argc,
                 char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AstroStore) store = NULL;
   g_autoptr(AstroAccount) account = NULL;
   g_autoptr(AstroSyncEngine) engine = NULL;
@@ -157,14 +156,8 @@ astro_ctl_sync (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("Sync every table into the local copy and keep it live."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1)
-    {
-      astro_ctl_error ("%s", error != NULL ? error->message : _("sync takes no arguments"));
-      return 2;
-    }
+  if (!astro_ctl_parse_options (&argc, &argv, NULL, _("Sync every table into the local copy and keep it live."), entries, 0))
+    return 2;
 
   if (server != NULL)
     {
@@ -265,7 +258,6 @@ int
 astro_ctl_status (int    argc,
                   char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AstroStore) store = NULL;
   g_autoptr(GPtrArray) states = NULL;
   g_autoptr(GError) error = NULL;
@@ -279,14 +271,8 @@ astro_ctl_status (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("Show each table’s handle, offset, rows, last sync and last error."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1)
-    {
-      astro_ctl_error ("%s", error != NULL ? error->message : _("status takes no arguments"));
-      return 2;
-    }
+  if (!astro_ctl_parse_options (&argc, &argv, NULL, _("Show each table’s handle, offset, rows, last sync and last error."), entries, 0))
+    return 2;
 
   store = astro_ctl_open_store (db_path);
   if (store == NULL)

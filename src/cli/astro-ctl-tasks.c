@@ -60,7 +60,6 @@ int
 astro_ctl_tasks (int    argc,
                  char **argv)
 {
-  g_autoptr(GOptionContext) context = NULL;
   g_autoptr(AstroStore) store = NULL;
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(GError) error = NULL;
@@ -81,14 +80,8 @@ astro_ctl_tasks (int    argc,
     { NULL }
   };
 
-  context = g_option_context_new (NULL);
-  g_option_context_set_summary (context, _("List tasks from the local copy, in the order the app shows them."));
-  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, &argc, &argv, &error) || argc != 1)
-    {
-      astro_ctl_error ("%s", error != NULL ? error->message : _("tasks takes no arguments"));
-      return 2;
-    }
+  if (!astro_ctl_parse_options (&argc, &argv, NULL, _("List tasks from the local copy, in the order the app shows them."), entries, 0))
+    return 2;
 
   store = astro_ctl_open_store (db_path);
   if (store == NULL)

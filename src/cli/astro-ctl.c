@@ -69,6 +69,42 @@ astro_ctl_json_string (const char *value)
   return g_string_free (g_steal_pointer (&out), FALSE);
 }
 
+/* Parses a command's options; on bad ones, or more than max_arguments
+ * arguments after the command's name, says why and returns FALSE (the
+ * caller exits 2). */
+gboolean
+astro_ctl_parse_options (int                 *argc,
+                         char              ***argv,
+                         const char          *parameters,
+                         const char          *summary,
+                         const GOptionEntry  *entries,
+                         int                  max_arguments)
+{
+  g_autoptr(GOptionContext) context = g_option_context_new (parameters);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *command = g_strdup ((*argv)[0]);
+
+  g_option_context_set_summary (context, summary);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      astro_ctl_error ("%s", error->message);
+      return FALSE;
+    }
+
+  if (*argc - 1 > max_arguments)
+    {
+      if (max_arguments == 0)
+        astro_ctl_error (_("%s takes no arguments"), command);
+      else
+        astro_ctl_error (_("%s takes at most %d arguments"), command, max_arguments);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* Opens the store, saying why when it cannot (the caller just exits 1), and
  * telling the user when a damaged database had to be set aside: they would
  * otherwise wonder where their data went. */

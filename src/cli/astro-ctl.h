@@ -32,6 +32,12 @@ int         astro_ctl_unlink     (int          argc,
 char       *astro_ctl_json_string (const char *value);
 
 AstroStore *astro_ctl_open_store (const char  *path);
+gboolean    astro_ctl_parse_options (int               *argc,
+                                     char            ***argv,
+                                     const char        *parameters,
+                                     const char        *summary,
+                                     const GOptionEntry *entries,
+                                     int                max_arguments);
 void        astro_ctl_error      (const char  *format,
                                   ...) G_GNUC_PRINTF (1, 2);
 
