@@ -476,6 +476,8 @@ test_corrupt_damaged_schema (Fixture       *fixture,
   add_task (batch, "t1", "o1", "Lost", "Todo", "2", "2026-01-01");
   apply_ok (fixture, batch);
   g_clear_object (&fixture->store);
+  /* the store leaves its last writes in the WAL; the damage is to the file */
+  exec_raw (fixture->path, "PRAGMA wal_checkpoint(TRUNCATE)");
 
   g_assert_true (g_file_get_contents (fixture->path, &content, &length, &error));
   g_assert_cmpuint (length, >, 4096);
@@ -483,6 +485,57 @@ test_corrupt_damaged_schema (Fixture       *fixture,
   g_assert_true (g_file_set_contents (fixture->path, content, length, &error));
 
   assert_recovered (fixture, content, length);
+}
+
+/*
+ * Checkpoints
+ */
+
+static goffset
+file_size (const char *path)
+{
+  GStatBuf buf;
+
+  return g_stat (path, &buf) == 0 ? (goffset) buf.st_size : -1;
+}
+
+static void
+test_checkpoint_in_background (Fixture       *fixture,
+                               gconstpointer  data)
+{
+  g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
+  g_autofree char *big = g_strnfill (8000, 'd');
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  /* 24 MB of rows, more than the checkpoint threshold, in several commits */
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autoptr(AstroBatch) batch = tasks_batch ();
+
+      for (guint j = 0; j < 250; j++)
+        {
+          g_autofree char *id = g_strdup_printf ("t%u-%u", i, j);
+
+          add_task (batch, id, "o1", "Big", "Todo", "2", "2026-01-01");
+          astro_batch_set_value (batch, "description", big);
+        }
+      apply_ok (fixture, batch);
+    }
+
+  /* The writer never checkpoints itself: the rows reach the file because the
+   * checkpoint thread copied them there while the store stays open. */
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (file_size (fixture->path) < 16 * 1024 * 1024 && g_get_monotonic_time () < deadline)
+    g_usleep (20000);
+  g_assert_cmpint (file_size (fixture->path), >=, 16 * 1024 * 1024);
+
+  /* Closing leaves the rest in the WAL, and nothing is lost by that. */
+  g_clear_object (&fixture->store);
+  g_assert_cmpint (file_size (wal), >, 0);
+  fixture->store = astro_store_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (astro_store_count_rows (fixture->store, "tasks", &error), ==, 3000);
 }
 
 /*
@@ -1287,6 +1340,7 @@ main (int   argc,
   ADD_UNOPENED ("/store/schema/too-new", test_too_new, GINT_TO_POINTER (1));
   ADD_UNOPENED ("/store/corrupt/not-a-database", test_corrupt_not_a_database, GINT_TO_POINTER (1));
   ADD ("/store/corrupt/damaged-schema", test_corrupt_damaged_schema);
+  ADD ("/store/checkpoint/while-open-not-on-close", test_checkpoint_in_background);
   ADD ("/store/apply/insert", test_apply_insert);
   ADD ("/store/apply/update-merges", test_apply_update_merges);
   ADD ("/store/apply/insert-replaces-whole-row", test_apply_insert_replaces_whole_row);

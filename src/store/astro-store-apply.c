@@ -68,7 +68,10 @@ ensure_writer (AstroStore  *self,
   if (self->writer == NULL)
     return FALSE;
 
-
+  /* A chunk of a first sync dirties more pages than SQLite's default 2 MB
+   * cache holds; spilling them mid-transaction writes them twice. */
+  sqlite3_exec (self->writer, "PRAGMA cache_size = -16384", NULL, NULL, NULL);
+  _astro_store_checkpoint_init (self);
   self->writer_statements = _astro_store_statement_cache_new ();
   self->writer_shortcuts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   return TRUE;

@@ -28,6 +28,12 @@ struct _AstroStore
   sqlite3      *writer;
   GHashTable   *writer_statements;
   GHashTable   *writer_shortcuts;  /* (kind, table, columns) → a statement of writer_statements */
+
+  /* the checkpoint thread and its own connection */
+  GThreadPool  *checkpoints;
+  sqlite3      *checkpointer;
+  gint          checkpoint_queued;
+  gint          checkpoint_closing;
 };
 
 gboolean      _astro_store_set_error      (GError     **error,
@@ -52,6 +58,10 @@ gint64        _astro_store_count_rows     (sqlite3     *db,
                                            GError     **error);
 void          _astro_store_emit_rows_changed (AstroStore       *self,
                                               AstroRowsChanged *changes);
+
+/* checkpoints */
+void          _astro_store_checkpoint_init     (AstroStore *self);
+void          _astro_store_checkpoint_shutdown (AstroStore *self);
 
 /* migrations */
 gboolean      _astro_store_migrate        (sqlite3     *db,

@@ -118,10 +118,19 @@ _astro_store_open_connection (const char  *path,
                               gboolean    *damaged,
                               GError     **error)
 {
+  static gsize configured = 0;
   sqlite3 *db = NULL;
   int rc;
 
   *damaged = FALSE;
+
+  /* SQLite's memory statistics take a global mutex on every allocation, and
+   * a sync allocates millions of times. Only possible before the first open. */
+  if (g_once_init_enter (&configured))
+    {
+      sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+      g_once_init_leave (&configured, 1);
+    }
 
   /* A connection its owner already serializes needs no mutex of SQLite's. */
   rc = sqlite3_open_v2 (path, &db,
@@ -136,9 +145,17 @@ _astro_store_open_connection (const char  *path,
     }
 
   sqlite3_extended_result_codes (db, TRUE);
+  /* Closing copies the whole WAL into the file and waits for the disk: a
+   * 100,000-task sync would spend a tenth of its time there. The checkpoint
+   * thread does that work in the background instead (astro-store-checkpoint.c). */
+  sqlite3_db_config (db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   sqlite3_busy_timeout (db, 5000);
 
   rc = sqlite3_exec (db,
+                     /* Only takes effect on a new file. Rows of a sync are
+                      * about 1 KiB: larger pages split less often (an
+                      * initial sync is ~15% faster than with 4 KiB). */
+                     "PRAGMA page_size = 16384;"
                      "PRAGMA journal_mode = WAL;"
                      "PRAGMA synchronous = NORMAL;"
                      "PRAGMA foreign_keys = ON;"
@@ -221,6 +238,7 @@ astro_store_finalize (GObject *object)
 {
   AstroStore *self = (AstroStore *) object;
 
+  _astro_store_checkpoint_shutdown (self);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->writer_shortcuts, g_hash_table_unref);
   g_clear_pointer (&self->writer_statements, g_hash_table_unref);
