@@ -290,6 +290,9 @@ current_state (AstroShapeStream *self,
   return state;
 }
 
+/* About 30 MB of a first sync's rows waiting for the disk, at most */
+#define MAX_PENDING_CHANGES 25000
+
 typedef struct
 {
   AstroBatch *batch;
@@ -408,6 +411,12 @@ queue_commit (AstroShapeStream *self,
     {
       self->deferred = TRUE;
       self->deferred_up_to_date = up_to_date;
+      /* Reading on while the write runs makes the next write larger: each
+       * transaction rewrites every index page it touched, so fewer and larger
+       * ones write less. Bounded, so a slow disk does not fill memory. */
+      if (!up_to_date && !self->commit_failed && self->message == NULL &&
+          astro_batch_get_n_changes (self->pending) < MAX_PENDING_CHANGES)
+        send_request (self);
       return;
     }
 
@@ -424,7 +433,7 @@ queue_commit (AstroShapeStream *self,
   g_task_set_task_data (task, commit, commit_free);
   g_task_run_in_thread (task, write_in_thread);
 
-  if (!up_to_date && !self->commit_failed)
+  if (!up_to_date && !self->commit_failed && self->message == NULL)
     send_request (self);
 }
 
