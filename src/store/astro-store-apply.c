@@ -185,9 +185,10 @@ bind_and_step (sqlite3_stmt *stmt,
           return rc;
       }
 
+  /* No sqlite3_clear_bindings(): a statement is only ever run with the same
+   * columns bound (its key includes them), so each run binds every one anew. */
   rc = sqlite3_step (stmt);
   sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
   return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
@@ -231,7 +232,7 @@ mark_key (GHashTable *keys,
   else
     flags = (existed ? KEY_EXISTED : 0) | (present ? KEY_PRESENT : 0);
 
-  g_hash_table_insert (keys, g_strdup (key), GUINT_TO_POINTER (flags));
+  g_hash_table_insert (keys, (gpointer) key, GUINT_TO_POINTER (flags));
 }
 
 static gboolean
@@ -425,7 +426,8 @@ apply_locked (AstroStore        *self,
 {
   const AstroTable *table = astro_batch_get_table (batch);
   const AstroShapeState *state = astro_batch_get_state (batch);
-  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  /* borrows its keys from the batch and from stale: both outlive it */
+  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) stale = NULL;
   g_autoptr(AstroRowsChanged) changes = NULL;
   guint n = astro_batch_get_n_changes (batch);
