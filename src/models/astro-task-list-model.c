@@ -44,6 +44,10 @@ struct _AstroTaskListModel
   GHashTable      *pending_keys;
   GSource         *update_source;
 
+  /* The listing running on a worker thread, and the keys it was started for */
+  GCancellable    *query_cancellable;
+  GHashTable      *query_keys;
+
   guint            emitting : 1;
   guint            reload_pending : 1;
 };
@@ -463,12 +467,70 @@ add_keys (GHashTable *set,
     g_hash_table_add (set, g_strdup (g_ptr_array_index (keys, i)));
 }
 
+static void start_query (AstroTaskListModel *self);
+
+static void
+on_ids_listed_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(AstroTaskListModel) self = user_data;
+  g_autoptr(GHashTable) changed = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  GPtrArray *new_ids;
+
+  new_ids = astro_store_list_task_ids_finish (ASTRO_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->query_cancellable);
+  changed = g_steal_pointer (&self->query_keys);
+
+  if (new_ids == NULL)
+    g_warning ("Could not list the tasks: %s", error->message);
+  else if (self->emitting)
+    {
+      /* a nested main loop in an items-changed handler: the walk in
+       * progress cannot take more, so list again once it is done */
+      g_ptr_array_unref (new_ids);
+      g_hash_table_remove_all (self->pending_keys);
+      self->reload_pending = TRUE;
+      return;
+    }
+  else
+    {
+      /* Rows written after the listing started may already show in it:
+       * they count as changed too, and are listed again just after. */
+      g_hash_table_iter_init (&iter, self->pending_keys);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_hash_table_add (changed, g_strdup (key));
+      apply_new_ids (self, new_ids, changed);
+    }
+
+  if (g_hash_table_size (self->pending_keys) > 0 && self->update_source == NULL &&
+      self->query_cancellable == NULL)
+    start_query (self);
+}
+
+/* Listing 100,000 tasks takes longer than a frame: it runs on a worker, and
+ * only the walk over the two lists (a few ms) runs here. */
+static void
+start_query (AstroTaskListModel *self)
+{
+  self->query_keys = g_steal_pointer (&self->pending_keys);
+  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->query_cancellable = g_cancellable_new ();
+
+  astro_store_list_task_ids_async (self->store, &self->filter, self->query_cancellable,
+                                   on_ids_listed_cb, g_object_ref (self));
+}
+
 static gboolean
 on_update_idle_cb (gpointer data)
 {
   AstroTaskListModel *self = data;
-  g_autoptr(GHashTable) changed = NULL;
-  GPtrArray *new_ids;
 
   g_clear_pointer (&self->update_source, g_source_unref);
 
@@ -481,12 +543,9 @@ on_update_idle_cb (gpointer data)
       return G_SOURCE_REMOVE;
     }
 
-  changed = g_steal_pointer (&self->pending_keys);
-  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-
-  new_ids = query_ids (self);
-  if (new_ids != NULL)
-    apply_new_ids (self, new_ids, changed);
+  /* One listing at a time; the keys wait for the one after it */
+  if (self->query_cancellable == NULL)
+    start_query (self);
 
   return G_SOURCE_REMOVE;
 }
@@ -499,6 +558,12 @@ cancel_update (AstroTaskListModel *self)
       g_source_destroy (self->update_source);
       g_clear_pointer (&self->update_source, g_source_unref);
     }
+  if (self->query_cancellable != NULL)
+    {
+      g_cancellable_cancel (self->query_cancellable);
+      g_clear_object (&self->query_cancellable);
+    }
+  g_clear_pointer (&self->query_keys, g_hash_table_unref);
   g_hash_table_remove_all (self->pending_keys);
 }
 
@@ -649,6 +714,7 @@ astro_task_list_model_finalize (GObject *object)
   g_clear_pointer (&self->ids, g_ptr_array_unref);
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_clear_pointer (&self->pending_keys, g_hash_table_unref);
+  g_clear_pointer (&self->query_keys, g_hash_table_unref);
 
   G_OBJECT_CLASS (astro_task_list_model_parent_class)->finalize (object);
 }
@@ -731,6 +797,14 @@ astro_task_list_model_init (AstroTaskListModel *self)
 /*
  * Private API
  */
+
+gboolean
+_astro_task_list_model_is_updating (AstroTaskListModel *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), FALSE);
+
+  return self->update_source != NULL || self->query_cancellable != NULL;
+}
 
 guint
 _astro_task_list_model_get_n_cached (AstroTaskListModel *self)

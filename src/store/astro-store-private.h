@@ -29,6 +29,11 @@ struct _AstroStore
   GHashTable   *writer_statements;
   GHashTable   *writer_shortcuts;  /* (kind, table, columns) → a statement of writer_statements */
 
+  /* worker threads: long reads for the UI, under reader_lock */
+  GMutex        reader_lock;
+  sqlite3      *reader;
+  GHashTable   *reader_statements;
+
   /* the checkpoint thread and its own connection */
   GThreadPool  *checkpoints;
   sqlite3      *checkpointer;

@@ -222,27 +222,17 @@ like_pattern (const char *search)
   return g_string_free (g_steal_pointer (&pattern), FALSE);
 }
 
-/**
- * astro_store_list_task_ids:
- *
- * Filters and sorts in SQL, so a list of 100,000 tasks needs their ids only.
- * Deleted tasks (deleted_at set) are never listed.
- *
- * Returns: (transfer full) (element-type utf8): the ids in display order
- */
-GPtrArray *
-astro_store_list_task_ids (AstroStore             *self,
-                           const AstroTaskFilter  *filter,
-                           GError                **error)
+static GPtrArray *
+list_task_ids (sqlite3                *db,
+               GHashTable             *statements,
+               const AstroTaskFilter  *filter,
+               GError                **error)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GString) sql = g_string_new ("SELECT id FROM tasks WHERE deleted_at IS NULL");
   g_autofree char *pattern = NULL;
   sqlite3_stmt *stmt;
   int rc;
-
-  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
-  g_return_val_if_fail (filter != NULL, NULL);
 
   if (filter->organization_id != NULL)
     g_string_append (sql, " AND organization_id = ?1");
@@ -271,7 +261,7 @@ astro_store_list_task_ids (AstroStore             *self,
       break;
     }
 
-  stmt = _astro_store_prepare (self->db, self->statements, sql->str, error);
+  stmt = _astro_store_prepare (db, statements, sql->str, error);
   if (stmt == NULL)
     return NULL;
 
@@ -293,11 +283,121 @@ astro_store_list_task_ids (AstroStore             *self,
 
   if (rc != SQLITE_DONE)
     {
-      _astro_store_set_error (error, self->db, rc, "Could not list tasks");
+      _astro_store_set_error (error, db, rc, "Could not list tasks");
       return NULL;
     }
 
   return g_steal_pointer (&ids);
+}
+
+/**
+ * astro_store_list_task_ids:
+ *
+ * Filters and sorts in SQL, so a list of 100,000 tasks needs their ids only.
+ * Deleted tasks (deleted_at set) are never listed.
+ *
+ * Returns: (transfer full) (element-type utf8): the ids in display order
+ */
+GPtrArray *
+astro_store_list_task_ids (AstroStore             *self,
+                           const AstroTaskFilter  *filter,
+                           GError                **error)
+{
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+  g_return_val_if_fail (filter != NULL, NULL);
+
+  return list_task_ids (self->db, self->statements, filter, error);
+}
+
+static void
+filter_free (gpointer data)
+{
+  AstroTaskFilter *filter = data;
+
+  g_free ((char *) filter->organization_id);
+  g_free ((char *) filter->status);
+  g_free ((char *) filter->assignee_id);
+  g_free ((char *) filter->search);
+  g_free (filter);
+}
+
+static void
+list_task_ids_in_thread (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  AstroStore *self = source_object;
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->reader_lock);
+  GError *error = NULL;
+  GPtrArray *ids;
+
+  if (self->reader == NULL)
+    {
+      gboolean damaged;
+
+      self->reader = _astro_store_open_connection (self->path, TRUE, &damaged, &error);
+      if (self->reader == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      self->reader_statements = _astro_store_statement_cache_new ();
+    }
+
+  ids = list_task_ids (self->reader, self->reader_statements, task_data, &error);
+  if (ids != NULL)
+    g_task_return_pointer (task, ids, (GDestroyNotify) g_ptr_array_unref);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * astro_store_list_task_ids_async:
+ *
+ * The same list as astro_store_list_task_ids(), read on a worker thread with
+ * a connection of its own: listing 100,000 tasks takes longer than a frame.
+ * It sees every batch whose rows-changed was emitted before the call.
+ */
+void
+astro_store_list_task_ids_async (AstroStore            *self,
+                                 const AstroTaskFilter *filter,
+                                 GCancellable          *cancellable,
+                                 GAsyncReadyCallback    callback,
+                                 gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AstroTaskFilter *copy;
+
+  g_return_if_fail (ASTRO_IS_STORE (self));
+  g_return_if_fail (filter != NULL);
+
+  copy = g_new0 (AstroTaskFilter, 1);
+  *copy = *filter;
+  copy->organization_id = g_strdup (filter->organization_id);
+  copy->status = g_strdup (filter->status);
+  copy->assignee_id = g_strdup (filter->assignee_id);
+  copy->search = g_strdup (filter->search);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, astro_store_list_task_ids_async);
+  g_task_set_task_data (task, copy, filter_free);
+  g_task_run_in_thread (task, list_task_ids_in_thread);
+}
+
+/**
+ * astro_store_list_task_ids_finish:
+ *
+ * Returns: (transfer full) (element-type utf8): the ids in display order
+ */
+GPtrArray *
+astro_store_list_task_ids_finish (AstroStore    *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* How the UI names a person: their name, else their email; NULL if unknown. */

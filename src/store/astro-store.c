@@ -244,6 +244,9 @@ astro_store_finalize (GObject *object)
   g_clear_pointer (&self->writer_statements, g_hash_table_unref);
   g_clear_pointer (&self->db, sqlite3_close);
   g_clear_pointer (&self->writer, sqlite3_close);
+  g_clear_pointer (&self->reader_statements, g_hash_table_unref);
+  g_clear_pointer (&self->reader, sqlite3_close);
+  g_mutex_clear (&self->reader_lock);
   g_mutex_clear (&self->writer_lock);
   g_clear_pointer (&self->main_context, g_main_context_unref);
   g_clear_pointer (&self->path, g_free);
@@ -278,6 +281,7 @@ static void
 astro_store_init (AstroStore *self)
 {
   g_mutex_init (&self->writer_lock);
+  g_mutex_init (&self->reader_lock);
   self->main_context = g_main_context_ref_thread_default ();
   self->statements = _astro_store_statement_cache_new ();
 }

@@ -87,6 +87,14 @@ char            *astro_store_dup_user_name       (AstroStore             *self,
 GPtrArray       *astro_store_list_task_ids       (AstroStore             *self,
                                                   const AstroTaskFilter  *filter,
                                                   GError                **error);
+void             astro_store_list_task_ids_async (AstroStore             *self,
+                                                  const AstroTaskFilter  *filter,
+                                                  GCancellable           *cancellable,
+                                                  GAsyncReadyCallback     callback,
+                                                  gpointer                user_data);
+GPtrArray       *astro_store_list_task_ids_finish (AstroStore            *self,
+                                                  GAsyncResult           *result,
+                                                  GError                **error);
 
 /* Local tables */
 char            *astro_store_get_setting         (AstroStore             *self,
