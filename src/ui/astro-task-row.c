@@ -137,23 +137,12 @@ astro_task_row_init (AstroTaskRow *self)
  * Public API
  */
 
-/* The size groups are shared by every row of a list, so its columns line up
- * at their natural widths and can still shrink on a narrow window. */
 GtkWidget *
-astro_task_row_new (AstroStore   *store,
-                    GtkSizeGroup *status_group,
-                    GtkSizeGroup *priority_group,
-                    GtkSizeGroup *assignee_group)
+astro_task_row_new (AstroStore *store)
 {
   AstroTaskRow *self = g_object_new (ASTRO_TYPE_TASK_ROW, NULL);
 
   self->store = store != NULL ? g_object_ref (store) : NULL;
-  if (status_group != NULL)
-    gtk_size_group_add_widget (status_group, GTK_WIDGET (self->status_label));
-  if (priority_group != NULL)
-    gtk_size_group_add_widget (priority_group, GTK_WIDGET (self->priority_label));
-  if (assignee_group != NULL)
-    gtk_size_group_add_widget (assignee_group, GTK_WIDGET (self->assignee_label));
 
   return GTK_WIDGET (self);
 }

@@ -15,10 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AstroTaskRow, astro_task_row, ASTRO, TASK_ROW, GtkWidget)
 
-GtkWidget *astro_task_row_new      (AstroStore   *store,
-                                    GtkSizeGroup *status_group,
-                                    GtkSizeGroup *priority_group,
-                                    GtkSizeGroup *assignee_group);
+GtkWidget *astro_task_row_new      (AstroStore   *store);
 void       astro_task_row_set_task (AstroTaskRow *self,
                                     AstroTask    *task);
 

@@ -28,7 +28,6 @@ struct _AstroTasksPage
   GPtrArray          *organization_ids;
   char               *search;
   gboolean            filling_organizations;
-  GtkSizeGroup       *column_groups[3];
 
   AdwLeaflet         *leaflet;
   AstroTaskDetail    *detail;
@@ -218,8 +217,7 @@ on_setup_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              AstroTasksPage           *self)
 {
-  gtk_list_item_set_child (item, astro_task_row_new (self->store, self->column_groups[0],
-                                                     self->column_groups[1], self->column_groups[2]));
+  gtk_list_item_set_child (item, astro_task_row_new (self->store));
 }
 
 static void
@@ -254,8 +252,6 @@ astro_tasks_page_dispose (GObject *object)
   g_clear_object (&self->organization_names);
   g_clear_pointer (&self->organization_ids, g_ptr_array_unref);
   g_clear_pointer (&self->search, g_free);
-  for (guint i = 0; i < G_N_ELEMENTS (self->column_groups); i++)
-    g_clear_object (&self->column_groups[i]);
 
   G_OBJECT_CLASS (astro_tasks_page_parent_class)->dispose (object);
 }
@@ -307,8 +303,6 @@ astro_tasks_page_init (AstroTasksPage *self)
                                G_CALLBACK (on_filter_changed_cb), self, G_CONNECT_SWAPPED);
   }
 
-  for (guint i = 0; i < G_N_ELEMENTS (self->column_groups); i++)
-    self->column_groups[i] = gtk_size_group_new (GTK_SIZE_GROUP_HORIZONTAL);
 
   factory = gtk_signal_list_item_factory_new ();
   g_signal_connect (factory, "setup", G_CALLBACK (on_setup_cb), self);
