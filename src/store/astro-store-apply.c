@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "astro-store-private.h"
+#include "astro-thread.h"
 
 /* Bits per key while a batch is applied */
 #define KEY_EXISTED 1
@@ -534,6 +535,86 @@ astro_store_apply_batch (AstroStore  *self,
     post_rows_changed (self, changes);
 
   return TRUE;
+}
+
+static void
+write_in_thread (gpointer data,
+                 gpointer user_data)
+{
+  g_autoptr(GTask) task = data;
+  AstroStore *self = user_data;
+  GError *error = NULL;
+
+  if (self->background)
+    astro_thread_lower_priority ();
+
+  if (astro_store_apply_batch (self, g_task_get_task_data (task), &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * astro_store_apply_batch_async:
+ *
+ * Applies @batch on the store's own writing thread, one batch after the
+ * other in the order given; @callback runs in the caller's thread-default
+ * main context. The batch must not change until then.
+ */
+void
+astro_store_apply_batch_async (AstroStore          *self,
+                               AstroBatch          *batch,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (ASTRO_IS_STORE (self));
+  g_return_if_fail (batch != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, astro_store_apply_batch_async);
+  g_task_set_task_data (task, astro_batch_ref (batch), (GDestroyNotify) astro_batch_unref);
+
+  if (g_once_init_enter (&self->writes))
+    {
+      /* exclusive: see astro_store_set_background() */
+      GThreadPool *pool = g_thread_pool_new (write_in_thread, self, 1, TRUE, &error);
+
+      if (pool == NULL)
+        g_error ("Could not start the thread that writes the database: %s", error->message);
+      g_once_init_leave (&self->writes, pool);
+    }
+
+  g_thread_pool_push (self->writes, g_steal_pointer (&task), NULL);
+}
+
+gboolean
+astro_store_apply_batch_finish (AstroStore    *self,
+                                GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * astro_store_set_background:
+ *
+ * Asks for the writing and checkpointing threads to run at a lower CPU
+ * priority than the rest of the process, so that a window stays responsive
+ * while a large sync is written. Call it before the first write. A command
+ * line tool leaves it off and syncs at full speed.
+ */
+void
+astro_store_set_background (AstroStore *self,
+                            gboolean    background)
+{
+  g_return_if_fail (ASTRO_IS_STORE (self));
+
+  self->background = !!background;
 }
 
 /* Sign-out: every synced row and every shape's state go, local_repos stays. */

@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include "astro-store-private.h"
+#include "astro-thread.h"
 
 /* SQLite's own default for wal_autocheckpoint, in pages */
 #define CHECKPOINT_FRAMES 1000
@@ -28,6 +29,8 @@ checkpoint_in_thread (gpointer data,
   g_atomic_int_set (&self->checkpoint_queued, FALSE);
   if (g_atomic_int_get (&self->checkpoint_closing))
     return;
+  if (self->background)
+    astro_thread_lower_priority ();
 
   /* Busy means a reader still needs old frames: the next commit asks again.
    * Interrupted means the store is closing: the frames wait in the WAL. */
@@ -72,7 +75,9 @@ _astro_store_checkpoint_init (AstroStore *self)
       return;
     }
 
-  self->checkpoints = g_thread_pool_new (checkpoint_in_thread, self, 1, FALSE, &error);
+  /* exclusive: its thread may run at a lower priority, which must not
+   * leak into GLib's shared threads */
+  self->checkpoints = g_thread_pool_new (checkpoint_in_thread, self, 1, TRUE, &error);
   if (self->checkpoints == NULL)
     {
       g_warning ("Could not start the checkpoint thread: %s", error->message);

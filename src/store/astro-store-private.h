@@ -29,6 +29,10 @@ struct _AstroStore
   GHashTable   *writer_statements;
   GHashTable   *writer_shortcuts;  /* (kind, table, columns) → a statement of writer_statements */
 
+  /* the thread that applies batches for astro_store_apply_batch_async() */
+  GThreadPool  *writes;
+  gboolean      background;     /* writes and checkpoints at a low priority */
+
   /* worker threads: long reads for the UI, under reader_lock */
   GMutex        reader_lock;
   sqlite3      *reader;

@@ -238,6 +238,9 @@ astro_store_finalize (GObject *object)
 {
   AstroStore *self = (AstroStore *) object;
 
+  /* queued writes still run: a batch handed over is a batch written */
+  if (self->writes != NULL)
+    g_thread_pool_free (g_steal_pointer (&self->writes), FALSE, TRUE);
   _astro_store_checkpoint_shutdown (self);
   g_clear_pointer (&self->statements, g_hash_table_unref);
   g_clear_pointer (&self->writer_shortcuts, g_hash_table_unref);

@@ -66,6 +66,15 @@ int              astro_store_get_latest_version  (void);
 gboolean         astro_store_apply_batch         (AstroStore             *self,
                                                   AstroBatch             *batch,
                                                   GError                **error);
+void             astro_store_apply_batch_async   (AstroStore             *self,
+                                                  AstroBatch             *batch,
+                                                  GAsyncReadyCallback     callback,
+                                                  gpointer                user_data);
+gboolean         astro_store_apply_batch_finish  (AstroStore             *self,
+                                                  GAsyncResult           *result,
+                                                  GError                **error);
+void             astro_store_set_background      (AstroStore             *self,
+                                                  gboolean                background);
 gboolean         astro_store_clear_synced        (AstroStore             *self,
                                                   GError                **error);
 

@@ -295,18 +295,20 @@ current_state (AstroShapeStream *self,
 
 typedef struct
 {
-  AstroBatch *batch;
-  gint64      up_to_date_at;  /* 0 for a snapshot chunk */
+  AstroShapeStream *stream;
+  AstroBatch       *batch;
+  gint64            up_to_date_at;  /* 0 for a snapshot chunk */
 } Commit;
 
 static void
-commit_free (gpointer data)
+commit_free (Commit *commit)
 {
-  Commit *commit = data;
-
+  g_object_unref (commit->stream);
   astro_batch_unref (commit->batch);
   g_free (commit);
 }
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Commit, commit_free)
 
 static void queue_commit (AstroShapeStream *self,
                           gboolean          up_to_date);
@@ -330,17 +332,19 @@ on_committed_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  AstroShapeStream *self = ASTRO_SHAPE_STREAM (source);
-  Commit *commit = g_task_get_task_data (G_TASK (result));
+  g_autoptr(Commit) commit = user_data;
+  AstroShapeStream *self = commit->stream;
   g_autoptr(GError) error = NULL;
+  gboolean written;
 
+  written = astro_store_apply_batch_finish (ASTRO_STORE (source), result, &error);
   self->committing = FALSE;
 
   /* stopped meanwhile: what was written is written, nothing more to do */
   if (self->cancellable == NULL)
     return;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!written)
     {
       /* The transaction rolled back. Its changes go back in front of the
        * ones gathered since, so the next write saves them all, together with
@@ -379,24 +383,8 @@ on_committed_cb (GObject      *source,
     g_signal_emit (self, signals[CHANGED], 0);
 }
 
-static void
-write_in_thread (GTask        *task,
-                 gpointer      source_object,
-                 gpointer      task_data,
-                 GCancellable *cancellable)
-{
-  AstroShapeStream *self = source_object;
-  Commit *commit = task_data;
-  GError *error = NULL;
-
-  if (astro_store_apply_batch (self->store, commit->batch, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
 /* Writes what has gathered, with the handle and offset that follow it, in one
- * transaction on a worker thread. While a snapshot chunk is written the next
+ * transaction on the store's writing thread. While a snapshot chunk is written the next
  * one is already being fetched and parsed: two cores, both busy. One write
  * at a time per shape keeps them in order. */
 static void
@@ -404,7 +392,6 @@ queue_commit (AstroShapeStream *self,
               gboolean          up_to_date)
 {
   g_autoptr(AstroShapeState) state = current_state (self, up_to_date);
-  g_autoptr(GTask) task = NULL;
   Commit *commit;
 
   if (self->committing)
@@ -421,6 +408,7 @@ queue_commit (AstroShapeStream *self,
     }
 
   commit = g_new0 (Commit, 1);
+  commit->stream = g_object_ref (self);
   commit->batch = g_steal_pointer (&self->pending);
   commit->up_to_date_at = up_to_date ? state->last_up_to_date : 0;
   astro_batch_set_state (commit->batch, state);
@@ -428,10 +416,7 @@ queue_commit (AstroShapeStream *self,
   self->pending = astro_batch_new (self->table);
   self->committing = TRUE;
 
-  task = g_task_new (self, NULL, on_committed_cb, NULL);
-  g_task_set_source_tag (task, queue_commit);
-  g_task_set_task_data (task, commit, commit_free);
-  g_task_run_in_thread (task, write_in_thread);
+  astro_store_apply_batch_async (self->store, commit->batch, on_committed_cb, commit);
 
   if (!up_to_date && !self->commit_failed && self->message == NULL)
     send_request (self);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "astro-sync-engine.h"
+#include "astro-thread.h"
 
 struct _AstroSyncEngine
 {
@@ -41,6 +42,7 @@ struct _AstroSyncEngine
   guint             backoff_max_ms;
   guint             timeout_s;
   gboolean          once;
+  gboolean          background;
   GStrv             tables;
   GPtrArray        *saved;           /* AstroShapeState, handed to the streams */
 
@@ -379,7 +381,10 @@ static gpointer
 sync_thread (gpointer data)
 {
   AstroSyncEngine *self = data;
+
   g_main_context_push_thread_default (self->sync_context);
+  if (self->background)
+    astro_thread_lower_priority ();
 
   /* Six long-polls plus catch-ups and writes: libsoup's 2 per host would
    * make every request wait behind the holds. */
@@ -589,6 +594,7 @@ astro_sync_engine_new (AstroStore             *store,
   self->backoff_max_ms = options->backoff_max_ms;
   self->timeout_s = options->timeout_s ? options->timeout_s : 45;
   self->once = options->once;
+  self->background = options->background;
   self->tables = g_strdupv ((GStrv) options->tables);
 
   tables = astro_table_all (&n_tables);

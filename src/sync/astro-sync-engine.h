@@ -39,6 +39,7 @@ typedef struct
   guint             timeout_s;          /* 0: 45 s, above the server's 20 s hold */
   gboolean          once;               /* stop each shape at up-to-date */
   const char      **tables;             /* NULL: every synced table */
+  gboolean          background;         /* at a low CPU priority, beside a window */
 } AstroSyncOptions;
 
 /* One shape as the UI shows it; a copy made on the main thread. */

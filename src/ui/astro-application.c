@@ -28,6 +28,7 @@ open_store (AstroApplication *self)
       g_warning ("Could not open the local copy: %s", self->store_error->message);
       return;
     }
+  astro_store_set_background (self->store, TRUE);
 
   recovered = astro_store_get_recovered_path (self->store);
   if (recovered != NULL)
@@ -71,6 +72,8 @@ start_engine (AstroApplication *self,
   options.mode = ASTRO_SYNC_MODE_PROXY;
   options.server_url = astro_account_get_server_url (account);
   options.access_token = token;
+  /* the window comes first: see astro-thread.c */
+  options.background = TRUE;
   if (!astro_account_is_from_environment (account))
     {
       options.refresh_func = refresh_account;
