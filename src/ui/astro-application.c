@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "astro-application-private.h"
+#include "astro-bench-probe.h"
 
 G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
 
@@ -129,6 +130,7 @@ _astro_application_ensure_window (AstroApplication *self)
     return ASTRO_WINDOW (window);
 
   astro_window = astro_window_new (GTK_APPLICATION (self), self->store);
+  astro_bench_probe_attach (GTK_WINDOW (astro_window));
   g_signal_connect_object (astro_window, "signed-in", G_CALLBACK (on_window_signed_in_cb),
                            self, G_CONNECT_SWAPPED);
 

@@ -1,0 +1,236 @@
+/* astro-bench-probe.c: figures for the UI benchmarks, only when asked
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * tests/bench/bench-ui.py runs the real app with ASTROLABE_BENCH_LOG=FILE and
+ * reads one JSON object per line from FILE (times are CLOCK_MONOTONIC in µs,
+ * the clock of Python's time.monotonic()):
+ *
+ *   first-frame  the window's first paint, and the RSS then       (P5)
+ *   stall        the main loop did not answer for "ms" ≥ 4 ms    (P4)
+ *   rss          the RSS, every second                            (P5)
+ *   switch       selecting the other organization until the frame
+ *                showing its list was painted, in ms              (P6)
+ *
+ * With ASTROLABE_BENCH_SWITCH=N it switches organization N times, once a
+ * second, through the page's own organization drop-down. Nothing here runs
+ * unless ASTROLABE_BENCH_LOG is set.
+ */
+#define G_LOG_DOMAIN "astro-bench-probe"
+
+#include "config.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include "astro-bench-probe.h"
+#include "astro-tasks-page.h"
+
+#define PING_INTERVAL_US 2000
+#define STALL_MIN_US     4000
+
+typedef struct
+{
+  FILE       *log;
+  GMutex      lock;
+  GMainContext *context;
+  GtkWindow  *window;          /* weak */
+  gpointer    ping_posted;     /* the time it was posted; NULL once answered */
+  guint       switches_left;
+  gint64      switch_started;
+  gboolean    first_frame_seen;
+} Probe;
+
+static Probe *probe;
+
+static long
+current_rss_kb (void)
+{
+  long pages = 0, resident = 0;
+  FILE *statm = fopen ("/proc/self/statm", "r");
+
+  if (statm != NULL)
+    {
+      if (fscanf (statm, "%ld %ld", &pages, &resident) != 2)
+        resident = 0;
+      fclose (statm);
+    }
+
+  return resident * (sysconf (_SC_PAGESIZE) / 1024);
+}
+
+static void
+log_event (const char *format,
+           ...) G_GNUC_PRINTF (1, 2);
+
+static void
+log_event (const char *format,
+           ...)
+{
+  va_list args;
+
+  g_mutex_lock (&probe->lock);
+  va_start (args, format);
+  vfprintf (probe->log, format, args);
+  va_end (args);
+  fputc ('\n', probe->log);
+  fflush (probe->log);
+  g_mutex_unlock (&probe->lock);
+}
+
+static gboolean
+on_ping_cb (gpointer data)
+{
+  gint64 posted = (gint64) GPOINTER_TO_SIZE (g_atomic_pointer_get (&probe->ping_posted));
+  gint64 now = g_get_monotonic_time ();
+
+  if (posted != 0 && now - posted >= STALL_MIN_US)
+    log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f}",
+               posted, (now - posted) / 1000.0);
+
+  g_atomic_pointer_set (&probe->ping_posted, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Asks the main loop to answer every 2 ms; how long an answer takes is how
+ * long the loop was busy with something else: what a key press would wait. */
+static gpointer
+watchdog_thread (gpointer data)
+{
+  for (;;)
+    {
+      g_usleep (PING_INTERVAL_US);
+      if (g_atomic_pointer_get (&probe->ping_posted) != NULL)
+        continue;
+
+      g_atomic_pointer_set (&probe->ping_posted,
+                            GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ()));
+      g_main_context_invoke_full (probe->context, G_PRIORITY_DEFAULT, on_ping_cb, NULL, NULL);
+    }
+
+  return NULL;
+}
+
+static gboolean
+on_rss_timeout_cb (gpointer data)
+{
+  log_event ("{\"event\": \"rss\", \"t\": %" G_GINT64_FORMAT ", \"rss_kb\": %ld}",
+             g_get_monotonic_time (), current_rss_kb ());
+  return G_SOURCE_CONTINUE;
+}
+
+static GtkWidget *
+find_tasks_page (GtkWidget *widget)
+{
+  if (ASTRO_IS_TASKS_PAGE (widget))
+    return widget;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_tasks_page (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static void
+on_switch_painted_cb (GdkFrameClock *clock,
+                      gpointer       data)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  g_signal_handlers_disconnect_by_func (clock, on_switch_painted_cb, data);
+  log_event ("{\"event\": \"switch\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f}",
+             probe->switch_started, (now - probe->switch_started) / 1000.0);
+}
+
+static gboolean
+on_switch_timeout_cb (gpointer data)
+{
+  GtkWidget *page;
+  GtkDropDown *dropdown;
+  GdkFrameClock *clock;
+  guint selected;
+
+  if (probe->window == NULL || probe->switches_left == 0)
+    return G_SOURCE_REMOVE;
+
+  page = find_tasks_page (GTK_WIDGET (probe->window));
+  if (page == NULL || !gtk_widget_get_mapped (page))
+    return G_SOURCE_CONTINUE;
+
+  dropdown = GTK_DROP_DOWN (gtk_widget_get_template_child (page, ASTRO_TYPE_TASKS_PAGE,
+                                                           "organization_dropdown"));
+  if (dropdown == NULL || g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)) < 2)
+    return G_SOURCE_CONTINUE;
+
+  clock = gtk_widget_get_frame_clock (GTK_WIDGET (probe->window));
+  selected = gtk_drop_down_get_selected (dropdown);
+  probe->switches_left--;
+  probe->switch_started = g_get_monotonic_time ();
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_switch_painted_cb), NULL);
+  gtk_drop_down_set_selected (dropdown, selected == 0 ? 1 : 0);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_first_paint_cb (GdkFrameClock *clock,
+                   gpointer       data)
+{
+  const char *switches = g_getenv ("ASTROLABE_BENCH_SWITCH");
+
+  g_signal_handlers_disconnect_by_func (clock, on_first_paint_cb, data);
+  log_event ("{\"event\": \"first-frame\", \"t\": %" G_GINT64_FORMAT ", \"rss_kb\": %ld}",
+             g_get_monotonic_time (), current_rss_kb ());
+
+  g_timeout_add_seconds (1, on_rss_timeout_cb, NULL);
+  if (switches != NULL)
+    {
+      probe->switches_left = (guint) g_ascii_strtoull (switches, NULL, 10);
+      g_timeout_add (1000, on_switch_timeout_cb, NULL);
+    }
+}
+
+static void
+on_realize_cb (GtkWidget *widget,
+               gpointer   data)
+{
+  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+                    G_CALLBACK (on_first_paint_cb), NULL);
+}
+
+void
+astro_bench_probe_attach (GtkWindow *window)
+{
+  const char *path = g_getenv ("ASTROLABE_BENCH_LOG");
+  FILE *log;
+
+  if (path == NULL || probe != NULL)
+    return;
+
+  log = fopen (path, "a");
+  if (log == NULL)
+    {
+      g_warning ("Could not open the benchmark log %s: %s", path, g_strerror (errno));
+      return;
+    }
+
+  probe = g_new0 (Probe, 1);
+  probe->log = log;
+  g_mutex_init (&probe->lock);
+  probe->context = g_main_context_ref_thread_default ();
+  probe->window = window;
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &probe->window);
+
+  if (gtk_widget_get_realized (GTK_WIDGET (window)))
+    on_realize_cb (GTK_WIDGET (window), NULL);
+  else
+    g_signal_connect (window, "realize", G_CALLBACK (on_realize_cb), NULL);
+
+  g_thread_unref (g_thread_new ("bench-watchdog", watchdog_thread, NULL));
+}

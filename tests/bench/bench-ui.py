@@ -1,0 +1,212 @@
+"""UI benchmarks of targets.md, with the real app in a private X server:
+
+P4  the longest main-loop stall during a 100,000-task initial sync, and under
+    100 remote changes per second once live;
+P5  start to the first drawn window with 100,000 cached tasks, and the RSS with
+    that list shown (warm file cache: the database was just written);
+P6  switching between two organizations of 100,000 tasks each, until the
+    frame showing the other list is painted.
+
+The app reports what it sees through ASTROLABE_BENCH_LOG (src/ui/astro-bench-probe.c).
+Run it inside the UI session, which provides Xvfb, D-Bus and a keyring:
+
+    tests/ui/ui-session.sh BUILD_DIR tests/bench/bench-ui.py [--tasks N] [--runs N]
+
+Prints one JSON object per figure.
+"""
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "..", "..")
+sys.path.insert(0, os.path.join(SOURCE, "tests", "server"))
+import harness  # noqa: E402
+
+BUILD_DIR = os.environ["ASTRO_BUILD_DIR"]
+APP = os.path.join(BUILD_DIR, "src", "ui", "astrolabe")
+
+
+class App:
+    """One run of astrolabe with the probe's log."""
+
+    def __init__(self, db, env=None):
+        self.log_path = tempfile.mktemp(suffix=".jsonl")
+        full = dict(os.environ, ASTROLABE_DB=db, ASTROLABE_BENCH_LOG=self.log_path)
+        full.update(env or {})
+        self.output = open(self.log_path + ".out", "w")
+        self.started = time.monotonic()
+        self.process = subprocess.Popen([APP], env=full, stdout=self.output, stderr=subprocess.STDOUT)
+
+    def events(self, kind=None):
+        if not os.path.exists(self.log_path):
+            return []
+        with open(self.log_path) as f:
+            found = [json.loads(line) for line in f if line.strip()]
+        return [e for e in found if kind is None or e["event"] == kind]
+
+    def wait_for(self, what, predicate, timeout=120):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("astrolabe exited: " + open(self.log_path + ".out").read())
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise RuntimeError("timed out waiting for " + what)
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.output.close()
+
+
+def count_tasks(db):
+    try:
+        with sqlite3.connect("file:%s?mode=ro" % db, uri=True, timeout=1) as conn:
+            return conn.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def longest_stall(app, start_us, end_us):
+    stalls = [e["ms"] for e in app.events("stall") if start_us <= e["t"] <= end_us]
+    return max(stalls, default=0.0), len(stalls)
+
+
+def bench_sync_and_changes(args, scratch):
+    """P4: stalls during the initial sync, then under 100 changes/s."""
+    with harness.Server(seed="bench:%d" % args.tasks, long_poll_ms=20000) as server:
+        token = server.login()["access_token"]
+        db = os.path.join(scratch, "p4.db")
+        app = App(db, {"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token})
+        try:
+            first = app.wait_for("the first frame", lambda: app.events("first-frame"))[0]
+            expected = len(server.control("GET", "rows/tasks"))
+            app.wait_for("the initial sync", lambda: count_tasks(db) >= expected, timeout=300)
+            synced_us = int(time.monotonic() * 1e6)
+            time.sleep(1)  # the list catches up with the last batch
+            sync_stall, sync_count = longest_stall(app, first["t"], int(time.monotonic() * 1e6))
+
+            ids = [row["id"] for row in server.control("GET", "rows/tasks")[:2000]]
+            changes_start = int(time.monotonic() * 1e6)
+            sent = 0
+            deadline = time.monotonic() + args.seconds
+            while time.monotonic() < deadline:
+                tick = time.monotonic()
+                ops = [{"op": "update", "table": "tasks", "id": ids[(sent + k) % len(ids)],
+                        "row": {"title": "Changed %d" % (sent + k), "status": ["todo", "done"][(sent + k) % 2]}}
+                       for k in range(10)]
+                server.control("POST", "tx", {"ops": ops})
+                sent += len(ops)
+                time.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
+            time.sleep(1)
+            changes_stall, changes_count = longest_stall(app, changes_start, int(time.monotonic() * 1e6))
+        finally:
+            app.stop()
+        print(json.dumps({
+            "figure": "P4 main-loop stalls", "tasks": expected,
+            "initial_sync_seconds": round((synced_us - first["t"]) / 1e6, 2),
+            "initial_sync_longest_stall_ms": sync_stall, "initial_sync_stalls_over_4ms": sync_count,
+            "changes_per_s": round(sent / args.seconds), "changes_seconds": args.seconds,
+            "changes_longest_stall_ms": changes_stall, "changes_stalls_over_4ms": changes_count,
+        }), flush=True)
+        return db
+
+
+def bench_cold_start(args, db):
+    """P5: first frame and RSS with the synced tasks, offline."""
+    firsts, rss_first, rss_shown = [], [], []
+    for _ in range(args.runs):
+        copy = db + ".p5.db"
+        shutil.copy(db, copy)
+        for suffix in ("-wal", "-shm"):
+            if os.path.exists(db + suffix):
+                shutil.copy(db + suffix, copy + suffix)
+        app = App(copy, {"ASTROLABE_SERVER": "http://127.0.0.1:9", "ASTROLABE_TOKEN": "offline"})
+        try:
+            first = app.wait_for("the first frame", lambda: app.events("first-frame"))[0]
+            app.wait_for("two RSS samples", lambda: len(app.events("rss")) >= 2)
+            firsts.append((first["t"] / 1e6 - app.started) * 1000)
+            rss_first.append(first["rss_kb"] / 1024)
+            rss_shown.append(max(e["rss_kb"] for e in app.events("rss")) / 1024)
+        finally:
+            app.stop()
+    print(json.dumps({
+        "figure": "P5 cold start", "tasks": count_tasks(db), "runs": args.runs,
+        "first_frame_ms_median": round(statistics.median(firsts), 1),
+        "first_frame_ms": [round(f, 1) for f in firsts],
+        "rss_mb_at_first_frame": round(statistics.median(rss_first), 1),
+        "rss_mb_list_shown": round(statistics.median(rss_shown), 1),
+    }), flush=True)
+
+
+def bench_switch(args, db):
+    """P6: two organizations of N tasks each, switched back and forth."""
+    copy = db + ".p6.db"
+    shutil.copy(db, copy)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            shutil.copy(db + suffix, copy + suffix)
+    with sqlite3.connect(copy) as conn:
+        orgs = [r[0] for r in conn.execute("SELECT id FROM organizations ORDER BY name")]
+        busy = conn.execute("SELECT organization_id FROM tasks GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
+        other = next(o for o in orgs if o != busy)
+        columns = [r[1] for r in conn.execute("PRAGMA table_info(tasks)")]
+        select = ", ".join("'%s'" % other if c == "organization_id" else
+                           "'copy-' || id" if c == "id" else c for c in columns)
+        conn.execute("INSERT INTO tasks (%s) SELECT %s FROM tasks WHERE organization_id = ?"
+                     % (", ".join(columns), select), (busy,))
+        per_org = conn.execute("SELECT count(*) FROM tasks WHERE organization_id = ?", (other,)).fetchone()[0]
+        conn.execute("INSERT INTO settings (key, value) VALUES ('active-organization', ?)"
+                     " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (busy,))
+
+    app = App(copy, {"ASTROLABE_SERVER": "http://127.0.0.1:9", "ASTROLABE_TOKEN": "offline",
+                     "ASTROLABE_BENCH_SWITCH": str(args.switches)})
+    try:
+        app.wait_for("the switches", lambda: len(app.events("switch")) >= args.switches, timeout=120)
+        switches = [e["ms"] for e in app.events("switch")]
+    finally:
+        app.stop()
+    print(json.dumps({
+        "figure": "P6 organization switch", "tasks_per_organization": per_org,
+        "switches": len(switches), "ms_median": round(statistics.median(switches), 1),
+        "ms_max": round(max(switches), 1), "ms": [round(s, 1) for s in switches],
+    }), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=100000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--switches", type=int, default=8)
+    parser.add_argument("--only", choices=["p4", "p5", "p6"])
+    args = parser.parse_args()
+
+    scratch = tempfile.mkdtemp(prefix="astro-bench-ui-")
+    try:
+        db = bench_sync_and_changes(args, scratch)
+        if args.only in (None, "p5"):
+            bench_cold_start(args, db)
+        if args.only in (None, "p6"):
+            bench_switch(args, db)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
