@@ -1099,20 +1099,27 @@ astro_store_outbox_set_refetch (AstroStore  *self,
   return run_locked (self, update_locked, &update, id, error);
 }
 
-/* After a restart: a request that was in flight has no known answer, so it
- * goes again, under the same key. */
+/* Every queued write is due now (the network came back, or a restart). On
+ * a restart a request that was in flight has no known answer either, so it
+ * goes again too, under the same key. */
 gboolean
 astro_store_outbox_resume (AstroStore  *self,
+                           gboolean     restart,
                            GError     **error)
 {
-  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->writer_lock);
+  g_autoptr(GMutexLocker) locker = NULL;
 
   g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
 
+  locker = g_mutex_locker_new (&self->writer_lock);
   if (!_astro_store_ensure_writer (self, error))
     return FALSE;
-  return _astro_store_exec (self->writer, "UPDATE outbox SET state = 'pending', next_attempt_at = 0"
-                                          " WHERE state = 'sending'", error);
+  return _astro_store_exec (self->writer,
+                            restart
+                            ? "UPDATE outbox SET state = 'pending', next_attempt_at = 0"
+                              " WHERE state IN ('pending', 'sending')"
+                            : "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'",
+                            error);
 }
 
 static AstroOutboxEntry *

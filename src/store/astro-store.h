@@ -148,6 +148,7 @@ gboolean         astro_store_outbox_set_refetch  (AstroStore             *self,
                                                   gint64                  id,
                                                   GError                **error);
 gboolean         astro_store_outbox_resume       (AstroStore             *self,
+                                                  gboolean                restart,
                                                   GError                **error);
 /* main thread */
 GPtrArray       *astro_store_outbox_list         (AstroStore             *self,
