@@ -371,6 +371,11 @@ astro_outbox_init (AstroOutbox *self)
  * Public API
  */
 
+/**
+ * astro_outbox_new:
+ * @server_url: (nullable): the team server; %NULL for an outbox that only
+ *   queues (and shows) writes, for whoever sends them later
+ */
 AstroOutbox *
 astro_outbox_new (AstroStore *store,
                   const char *server_url)
@@ -378,11 +383,10 @@ astro_outbox_new (AstroStore *store,
   AstroOutbox *self;
 
   g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
-  g_return_val_if_fail (server_url != NULL, NULL);
 
   self = g_object_new (ASTRO_TYPE_OUTBOX, NULL);
   self->store = g_object_ref (store);
-  self->server_url = g_strdup (server_url);
+  self->server_url = g_strdup (server_url != NULL ? server_url : "");
   while (g_str_has_suffix (self->server_url, "/"))
     self->server_url[strlen (self->server_url) - 1] = '\0';
 
@@ -426,7 +430,7 @@ astro_outbox_start (AstroOutbox *self)
 
   g_return_if_fail (ASTRO_IS_OUTBOX (self));
 
-  if (self->started)
+  if (self->started || self->server_url[0] == '\0')
     return;
 
   if (!astro_store_outbox_resume (self->store, TRUE, &error))
