@@ -153,7 +153,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "HEAD":
             resp.head_only = True
         if not is_test:
-            app.faults.count(path, "hang" if resp.hang else resp.status)
+            app.faults.count(path, "hang" if resp.hang else "drop" if resp.drop else resp.status)
         self.send(resp)
 
     def read_body(self, headers):
@@ -193,6 +193,13 @@ class Handler(BaseHTTPRequestHandler):
     def send(self, resp):
         if resp.hang:
             self.hang()
+            return
+        if resp.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             return
         self.log_request(resp.status)
         self.send_response_only(resp.status)

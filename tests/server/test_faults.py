@@ -46,6 +46,23 @@ class Faults(ServerTest):
         r = self.srv.request("PATCH", "/api/workspaces/x", {"status": "idle"})
         self.assertEqual((r.status, r.header("retry-after")), (429, "2"))
 
+    def test_drop_after_commit(self):
+        """A lost answer: the write is applied, the client hears nothing, and the
+        same Idempotency-Key then gets the first answer without a second write."""
+        tok = self.srv.login()["access_token"]
+        h = {"Authorization": f"Bearer {tok}", "Idempotency-Key": "drop-test-1"}
+        task = self.srv.control("GET", "rows/tasks")
+        task = next(t for t in (task["rows"] if isinstance(task, dict) else task) if t["deleted_at"] is None)
+        self.arm(path="/api/tasks/", kind="drop")
+        with self.assertRaises((http.client.HTTPException, ConnectionError, OSError)):
+            self.srv.request("PATCH", "/api/tasks/" + task["id"], {"priority": 3}, headers=h)
+        after = self.srv.control("GET", "rows/tasks/" + task["id"])
+        self.assertEqual(after["priority"], "3")
+        r = self.srv.request("PATCH", "/api/tasks/" + task["id"], {"priority": 3}, headers=h)
+        self.assertEqual((r.status, r.header("idempotent-replayed")), (200, "true"))
+        self.assertEqual(self.srv.control("GET", "rows/tasks/" + task["id"])["updated_at"], after["updated_at"])
+        self.assertEqual(self.srv.control("GET", "counters")["/api/tasks/" + task["id"]], {"drop": 1, "200": 1})
+
     def test_must_refetch_variants(self):
         h = self.srv.shape({"table": "tasks", "offset": "-1"}).header("electric-handle")
         params = {"table": "tasks", "offset": "0_0", "handle": h}
