@@ -34,6 +34,7 @@ struct _AstroOutbox
   guint                   settle_timeout_ms;
   gboolean                started;
   gboolean                online;
+  guint                   network_failures;  /* in a row */
   char                   *last_error;
 };
 

@@ -191,11 +191,15 @@ on_answer_cb (GObject      *source,
       g_autofree char *message = g_strdup_printf (_("Could not reach the server: %s"), error->message);
 
       retry_later (self, request->id, 0, 0, message);
-      _astro_outbox_set_online (self, FALSE, message);
+      /* One broken connection is often a kept-alive one the server closed;
+       * two in a row mean the server cannot be reached. */
+      if (++self->network_failures >= 2)
+        _astro_outbox_set_online (self, FALSE, message);
       _astro_outbox_pump (self);
       return;
     }
 
+  self->network_failures = 0;
   status = soup_message_get_status (request->message);
   answer = parse_object (bytes);
 

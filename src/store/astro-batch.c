@@ -23,6 +23,7 @@ struct _AstroBatch
   gboolean          reset;
   GArray           *txids;            /* gint64: the transactions the changes came from */
   gint64            refetch_started;  /* µs: when the refetch this batch completes began */
+  gint64            snapshot_xmin;    /* a snapshot's end: every txid below is in it */
 };
 
 G_DEFINE_BOXED_TYPE (AstroBatch, astro_batch, astro_batch_ref, astro_batch_unref)
@@ -179,6 +180,8 @@ astro_batch_steal_changes (AstroBatch *self,
   g_array_set_size (from->txids, 0);
   self->refetch_started = MAX (self->refetch_started, from->refetch_started);
   from->refetch_started = 0;
+  self->snapshot_xmin = MAX (self->snapshot_xmin, from->snapshot_xmin);
+  from->snapshot_xmin = 0;
 }
 
 void
@@ -255,4 +258,23 @@ astro_batch_get_refetch_started (AstroBatch *self)
   g_return_val_if_fail (self != NULL, 0);
 
   return self->refetch_started;
+}
+
+/* The xmin of the snapshot-end these changes complete: the writes with a
+ * txid below it are in the rows, though the snapshot does not name them. */
+void
+astro_batch_set_snapshot_xmin (AstroBatch *self,
+                               gint64      xmin)
+{
+  g_return_if_fail (self != NULL);
+
+  self->snapshot_xmin = MAX (self->snapshot_xmin, xmin);
+}
+
+gint64
+astro_batch_get_snapshot_xmin (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->snapshot_xmin;
 }

@@ -55,6 +55,9 @@ const GArray     *astro_batch_get_txids     (AstroBatch       *self);
 void              astro_batch_set_refetch_started (AstroBatch *self,
                                              gint64            started);
 gint64            astro_batch_get_refetch_started (AstroBatch *self);
+void              astro_batch_set_snapshot_xmin (AstroBatch   *self,
+                                             gint64            xmin);
+gint64            astro_batch_get_snapshot_xmin (AstroBatch   *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AstroBatch, astro_batch_unref)
 

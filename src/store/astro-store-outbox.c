@@ -904,6 +904,7 @@ _astro_store_overlay_finish (AstroStore        *self,
   const AstroTable *table = run->table;
   const GArray *txids = astro_batch_get_txids (batch);
   gint64 refetch_started = astro_batch_get_refetch_started (batch);
+  gint64 snapshot_xmin = astro_batch_get_snapshot_xmin (batch);
   g_autoptr(GHashTable) rows = keys_new ();
   g_autoptr(GHashTable) ids = keys_new ();
   gint64 now = g_get_real_time ();
@@ -950,6 +951,14 @@ _astro_store_overlay_finish (AstroStore        *self,
                            " WHERE state = 'sent' AND answered_at <= ?1 AND row_table = ?2"
                            " RETURNING id, row_id",
                      refetch_started, table->name, rows, ids, error))
+    return FALSE;
+
+  /* A snapshot has every transaction below its xmin, named or not. */
+  if (snapshot_xmin > 0 &&
+      !settle_where (self, "UPDATE outbox SET state = 'settled'"
+                           " WHERE state = 'sent' AND CAST(txid AS INTEGER) BETWEEN 1 AND ?1 - 1"
+                           " AND row_table = ?2 RETURNING id, row_id",
+                     snapshot_xmin, table->name, rows, ids, error))
     return FALSE;
 
   /* Rows put back to their base: that base is now the batch's result. */

@@ -488,6 +488,7 @@ finish_response (AstroShapeStream *self)
       astro_batch_add_txids (self->pending, txids);
       g_signal_emit (self, signals[TXIDS_SEEN], 0, txids);
     }
+  astro_batch_set_snapshot_xmin (self->pending, astro_shape_parser_get_snapshot_xmin (self->parser));
 
   take_header (&self->handle, handle);
   take_header (&self->offset, offset);
