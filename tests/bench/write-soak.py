@@ -137,6 +137,9 @@ class Soak:
             return
         result = subprocess.run(cmd, env=self.env(), capture_output=True, text=True, timeout=90)
         if result.returncode not in (0,):
+            for row in self.local("SELECT id, kind, state, attempts, http_status, txid, last_error FROM outbox"
+                                  " WHERE row_id IN (SELECT row_id FROM outbox WHERE row_id = ?)", args[2]):
+                print("outbox:", row)
             raise SystemExit("write %s exited %d: %s" % (" ".join(args), result.returncode, result.stderr))
 
     def intended(self):
