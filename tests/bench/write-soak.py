@@ -145,10 +145,12 @@ class Soak:
     def intended(self):
         """Every write in the outbox, applied in order: what the server must hold."""
         rows = {}
-        for kind, table, row_id, payload, state in self.local(
-                "SELECT kind, row_table, row_id, payload, state FROM outbox ORDER BY id"):
+        for kind, table, row_id, payload, state, status, error, attempts in self.local(
+                "SELECT kind, row_table, row_id, payload, state, http_status, last_error, attempts"
+                " FROM outbox ORDER BY id"):
             if state != "settled":
-                raise SystemExit("a write ended %s: %s %s" % (state, table, row_id))
+                raise SystemExit("a %s ended %s after %d attempts (%s: %s): %s %s"
+                                 % (kind, state, attempts, status, error, table, row_id))
             fields = json.loads(payload) if payload else {}
             fields.pop("expected_updated_at", None)
             key = (table, row_id)

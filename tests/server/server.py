@@ -119,7 +119,11 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         is_test = path.startswith("/_test/")
 
-        raw, too_large = self.read_body(headers)
+        try:
+            raw, too_large = self.read_body(headers)
+        except ConnectionAbortedError:
+            self.close_connection = True
+            return
 
         fault = None
         if app.test_controls and not is_test:
@@ -179,7 +183,12 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             n = -1
         if 0 <= n <= limit:
-            return self.rfile.read(n), False
+            body = self.rfile.read(n)
+            if len(body) < n:
+                # The client went away mid-body: like any real server, never act
+                # on half a request (a write with its key would be refused for good).
+                raise ConnectionAbortedError("request body cut short")
+            return body, False
         if 0 <= n <= DRAIN_LIMIT:
             while n > 0:
                 got = self.rfile.read(min(n, 1 << 16))

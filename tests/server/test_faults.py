@@ -63,6 +63,20 @@ class Faults(ServerTest):
         self.assertEqual(self.srv.control("GET", "rows/tasks/" + task["id"])["updated_at"], after["updated_at"])
         self.assertEqual(self.srv.control("GET", "counters")["/api/tasks/" + task["id"]], {"drop": 1, "200": 1})
 
+    def test_request_cut_short_is_not_handled(self):
+        """A client killed while sending its body: the half request is never acted
+        on, so its Idempotency-Key stays free for the retry."""
+        tok = self.srv.login()["access_token"]
+        before = len(self.srv.control("GET", "idempotency")["records"])
+        with socket.create_connection(("127.0.0.1", self.srv.port)) as sock:
+            sock.sendall(b"PATCH /api/tasks/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\n"
+                         b"Host: x\r\nAuthorization: Bearer " + tok.encode() +
+                         b"\r\nIdempotency-Key: cut-short\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"status\":")
+            sock.shutdown(socket.SHUT_WR)
+            self.assertEqual(sock.recv(100), b"")
+        self.assertEqual(len(self.srv.control("GET", "idempotency")["records"]), before)
+
     def test_must_refetch_variants(self):
         h = self.srv.shape({"table": "tasks", "offset": "-1"}).header("electric-handle")
         params = {"table": "tasks", "offset": "0_0", "handle": h}
