@@ -35,6 +35,11 @@ struct _AstroAccount
   GMutex       lock;            /* the tokens: read from the sync thread too */
   char        *access_token;
   char        *refresh_token;
+
+  /* The sync engine and the outbox both refresh on 401; a refresh token
+   * works once, so refreshes take turns and a fresh one is shared. */
+  GMutex       refresh_lock;
+  gint64       refreshed_at;
 };
 
 G_DEFINE_FINAL_TYPE (AstroAccount, astro_account, G_TYPE_OBJECT)
@@ -321,6 +326,7 @@ astro_account_finalize (GObject *object)
   wipe (&self->access_token);
   wipe (&self->refresh_token);
   g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->refresh_lock);
   g_clear_object (&self->store);
   g_clear_object (&self->session);
   g_clear_pointer (&self->server_url, g_free);
@@ -340,6 +346,7 @@ static void
 astro_account_init (AstroAccount *self)
 {
   g_mutex_init (&self->lock);
+  g_mutex_init (&self->refresh_lock);
   self->session = soup_session_new_with_options ("timeout", 30,
                                                  "user-agent", "Astrolabe/" PACKAGE_VERSION " ",
                                                  NULL);
@@ -535,9 +542,20 @@ astro_account_refresh (AstroAccount  *self,
   const char *access, *new_refresh;
   guint status = 0;
 
+  g_autoptr(GMutexLocker) refresh_locker = NULL;
+
   g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), NULL);
 
+  refresh_locker = g_mutex_locker_new (&self->refresh_lock);
   g_mutex_lock (&self->lock);
+  if (self->refreshed_at != 0 && self->access_token != NULL &&
+      g_get_monotonic_time () - self->refreshed_at < 2 * G_USEC_PER_SEC)
+    {
+      char *shared = g_strdup (self->access_token);
+
+      g_mutex_unlock (&self->lock);
+      return shared;
+    }
   refresh = g_strdup (self->refresh_token);
   g_mutex_unlock (&self->lock);
 
@@ -574,6 +592,7 @@ astro_account_refresh (AstroAccount  *self,
     return NULL;
 
   set_tokens (self, access, new_refresh);
+  self->refreshed_at = g_get_monotonic_time ();
   return g_strdup (access);
 }
 

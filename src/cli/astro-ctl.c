@@ -30,6 +30,9 @@ static const Command commands[] = {
   { "tasks", astro_ctl_tasks, N_("List tasks from the local copy") },
   { "link", astro_ctl_link, N_("Link a folder to the repository its git remotes match") },
   { "unlink", astro_ctl_unlink, N_("Forget a folder’s link") },
+  { "workspace", astro_ctl_workspace, N_("Start, archive or update a workspace (start, archive, delete, set-pr, set-git)") },
+  { "task", astro_ctl_task, N_("Change a task (set-status)") },
+  { "outbox", astro_ctl_outbox, N_("List writes not yet settled, or send them (--send)") },
 };
 
 void

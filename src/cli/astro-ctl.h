@@ -4,7 +4,9 @@
  */
 #pragma once
 
+#include "astro-outbox.h"
 #include "astro-store.h"
+#include "astro-write-values.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +30,23 @@ int         astro_ctl_link       (int          argc,
                                   char       **argv);
 int         astro_ctl_unlink     (int          argc,
                                   char       **argv);
+int         astro_ctl_workspace  (int          argc,
+                                  char       **argv);
+int         astro_ctl_task       (int          argc,
+                                  char       **argv);
+int         astro_ctl_outbox     (int          argc,
+                                  char       **argv);
+
+/* writing (astro-ctl-deliver.c, astro-ctl-task.c) */
+int         astro_ctl_deliver    (AstroStore  *store,
+                                  const char  *server,
+                                  gint64       id,
+                                  gboolean     wait_for_txid,
+                                  int          timeout_s);
+void        astro_ctl_print_write (AstroStore *store,
+                                  gint64       id);
+AstroRow   *astro_ctl_find_task  (AstroStore  *store,
+                                  const char  *wanted);
 
 char       *astro_ctl_json_string (const char *value);
 

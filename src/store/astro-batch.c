@@ -21,6 +21,9 @@ struct _AstroBatch
   GArray           *changes;
   AstroShapeState  *state;
   gboolean          reset;
+  GArray           *txids;            /* gint64: the transactions the changes came from */
+  gint64            refetch_started;  /* µs: when the refetch this batch completes began */
+  gint64            snapshot_xmin;    /* a snapshot's end: every txid below is in it */
 };
 
 G_DEFINE_BOXED_TYPE (AstroBatch, astro_batch, astro_batch_ref, astro_batch_unref)
@@ -47,6 +50,7 @@ astro_batch_new (const AstroTable *table)
   self->table = table;
   self->changes = g_array_new (FALSE, FALSE, sizeof (Change));
   g_array_set_clear_func (self->changes, change_clear);
+  self->txids = g_array_new (FALSE, FALSE, sizeof (gint64));
   return self;
 }
 
@@ -68,6 +72,7 @@ astro_batch_unref (AstroBatch *self)
     return;
 
   g_array_unref (self->changes);
+  g_array_unref (self->txids);
   astro_shape_state_free (self->state);
   g_free (self);
 }
@@ -170,6 +175,13 @@ astro_batch_steal_changes (AstroBatch *self,
   g_array_set_clear_func (from->changes, NULL);
   g_array_set_size (from->changes, 0);
   g_array_set_clear_func (from->changes, change_clear);
+
+  g_array_append_vals (self->txids, from->txids->data, from->txids->len);
+  g_array_set_size (from->txids, 0);
+  self->refetch_started = MAX (self->refetch_started, from->refetch_started);
+  from->refetch_started = 0;
+  self->snapshot_xmin = MAX (self->snapshot_xmin, from->snapshot_xmin);
+  from->snapshot_xmin = 0;
 }
 
 void
@@ -207,4 +219,62 @@ astro_batch_get_state (AstroBatch *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->state;
+}
+
+/* Transaction ids seen with the changes: applying the batch settles the
+ * outbox's writes that carry them, in the same transaction. */
+void
+astro_batch_add_txids (AstroBatch   *self,
+                       const GArray *txids)
+{
+  g_return_if_fail (self != NULL);
+
+  if (txids != NULL)
+    g_array_append_vals (self->txids, txids->data, txids->len);
+}
+
+const GArray *
+astro_batch_get_txids (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  return self->txids;
+}
+
+/* A whole refetched snapshot (reset, up to date) that was requested at
+ * @started: every write answered before then is in it. */
+void
+astro_batch_set_refetch_started (AstroBatch *self,
+                                 gint64      started)
+{
+  g_return_if_fail (self != NULL);
+
+  self->refetch_started = started;
+}
+
+gint64
+astro_batch_get_refetch_started (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->refetch_started;
+}
+
+/* The xmin of the snapshot-end these changes complete: the writes with a
+ * txid below it are in the rows, though the snapshot does not name them. */
+void
+astro_batch_set_snapshot_xmin (AstroBatch *self,
+                               gint64      xmin)
+{
+  g_return_if_fail (self != NULL);
+
+  self->snapshot_xmin = MAX (self->snapshot_xmin, xmin);
+}
+
+gint64
+astro_batch_get_snapshot_xmin (AstroBatch *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->snapshot_xmin;
 }

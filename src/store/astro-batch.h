@@ -49,6 +49,15 @@ void              astro_batch_get_change    (AstroBatch       *self,
 void              astro_batch_set_state     (AstroBatch       *self,
                                              const AstroShapeState *state);
 const AstroShapeState *astro_batch_get_state (AstroBatch      *self);
+void              astro_batch_add_txids     (AstroBatch       *self,
+                                             const GArray     *txids);
+const GArray     *astro_batch_get_txids     (AstroBatch       *self);
+void              astro_batch_set_refetch_started (AstroBatch *self,
+                                             gint64            started);
+gint64            astro_batch_get_refetch_started (AstroBatch *self);
+void              astro_batch_set_snapshot_xmin (AstroBatch   *self,
+                                             gint64            xmin);
+gint64            astro_batch_get_snapshot_xmin (AstroBatch   *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AstroBatch, astro_batch_unref)
 

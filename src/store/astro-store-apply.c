@@ -9,9 +9,6 @@
 #include "astro-store-private.h"
 #include "astro-thread.h"
 
-/* Bits per key while a batch is applied */
-#define KEY_EXISTED 1
-#define KEY_PRESENT 2
 
 typedef struct
 {
@@ -40,9 +37,9 @@ notify_in_main_context (gpointer data)
 
 /* Always through an idle of the main context, even when called on the main
  * thread, so listeners never run in the middle of the writer's work. */
-static void
-post_rows_changed (AstroStore       *self,
-                   AstroRowsChanged *changes)
+void
+_astro_store_post_rows_changed (AstroStore       *self,
+                                AstroRowsChanged *changes)
 {
   g_autoptr(GSource) source = g_idle_source_new ();
   Notification *notification = g_new0 (Notification, 1);
@@ -56,9 +53,9 @@ post_rows_changed (AstroStore       *self,
   g_source_attach (source, self->main_context);
 }
 
-static gboolean
-ensure_writer (AstroStore  *self,
-               GError     **error)
+gboolean
+_astro_store_ensure_writer (AstroStore  *self,
+                            GError     **error)
 {
   gboolean damaged;
 
@@ -219,21 +216,25 @@ run_change (AstroStore       *self,
   return TRUE;
 }
 
-static void
-mark_key (GHashTable *keys,
-          const char *key,
-          gboolean    existed,
-          gboolean    present)
+/* @keys owns its keys (g_free): the overlay marks keys it read and freed. */
+void
+_astro_store_mark_key (GHashTable *keys,
+                       const char *key,
+                       gboolean    existed,
+                       gboolean    present)
 {
-  gpointer value;
+  gpointer stored, value;
   guint flags;
 
-  if (g_hash_table_lookup_extended (keys, key, NULL, &value))
-    flags = (GPOINTER_TO_UINT (value) & KEY_EXISTED) | (present ? KEY_PRESENT : 0);
-  else
-    flags = (existed ? KEY_EXISTED : 0) | (present ? KEY_PRESENT : 0);
+  if (g_hash_table_lookup_extended (keys, key, &stored, &value))
+    {
+      flags = (GPOINTER_TO_UINT (value) & KEY_EXISTED) | (present ? KEY_PRESENT : 0);
+      g_hash_table_insert (keys, g_strdup (stored), GUINT_TO_POINTER (flags));
+      return;
+    }
 
-  g_hash_table_insert (keys, (gpointer) key, GUINT_TO_POINTER (flags));
+  flags = (existed ? KEY_EXISTED : 0) | (present ? KEY_PRESENT : 0);
+  g_hash_table_insert (keys, g_strdup (key), GUINT_TO_POINTER (flags));
 }
 
 static gboolean
@@ -263,12 +264,12 @@ apply_change (AstroStore       *self,
         return FALSE;
       if (changed)
         {
-          mark_key (keys, key, FALSE, TRUE);
+          _astro_store_mark_key (keys, key, FALSE, TRUE);
           return TRUE;
         }
       if (!run_change (self, table, 'r', 0, all, values, &changed, error))
         return FALSE;
-      mark_key (keys, key, TRUE, TRUE);
+      _astro_store_mark_key (keys, key, TRUE, TRUE);
       return TRUE;
 
     case ASTRO_CHANGE_UPDATE:
@@ -278,7 +279,7 @@ apply_change (AstroStore       *self,
             return FALSE;
           if (changed)
             {
-              mark_key (keys, key, TRUE, TRUE);
+              _astro_store_mark_key (keys, key, TRUE, TRUE);
               return TRUE;
             }
         }
@@ -287,13 +288,13 @@ apply_change (AstroStore       *self,
       if (!run_change (self, table, 'p', present, present, values, &changed, error))
         return FALSE;
       if (changed)
-        mark_key (keys, key, FALSE, TRUE);
+        _astro_store_mark_key (keys, key, FALSE, TRUE);
       return TRUE;
 
     case ASTRO_CHANGE_DELETE:
       if (!run_change (self, table, 'd', 1u, 1u, values, &changed, error))
         return FALSE;
-      mark_key (keys, key, changed, FALSE);
+      _astro_store_mark_key (keys, key, changed, FALSE);
       return TRUE;
 
     default:
@@ -423,16 +424,22 @@ static gboolean
 apply_locked (AstroStore        *self,
               AstroBatch        *batch,
               AstroRowsChanged **out_changes,
+              AstroRowsChanged **out_outbox,
               GError           **error)
 {
+  g_autoptr(AstroOverlayRun) overlay = NULL;
   const AstroTable *table = astro_batch_get_table (batch);
   const AstroShapeState *state = astro_batch_get_state (batch);
-  /* borrows its keys from the batch and from stale: both outlive it */
-  g_autoptr(GHashTable) keys = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GHashTable) keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) stale = NULL;
   g_autoptr(AstroRowsChanged) changes = NULL;
   guint n = astro_batch_get_n_changes (batch);
   gint64 row_count = -1;
+
+  /* Rows with pending writes of ours go back to their synced values first,
+   * so the batch applies to what the server had, not to our overlay. */
+  if (!_astro_store_overlay_begin (self, batch, keys, &overlay, error))
+    return FALSE;
 
   if (astro_batch_get_reset (batch))
     {
@@ -467,9 +474,12 @@ apply_locked (AstroStore        *self,
 
           if (!run_change (self, table, 'd', 1u, 1u, values, &changed, error))
             return FALSE;
-          mark_key (keys, key, TRUE, FALSE);
+          _astro_store_mark_key (keys, key, TRUE, FALSE);
         }
     }
+
+  if (!_astro_store_overlay_finish (self, overlay, batch, keys, out_outbox, error))
+    return FALSE;
 
   changes = collect_changes (table, keys);
 
@@ -509,6 +519,7 @@ astro_store_apply_batch (AstroStore  *self,
                          GError     **error)
 {
   g_autoptr(AstroRowsChanged) changes = NULL;
+  g_autoptr(AstroRowsChanged) outbox = NULL;
   g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(GError) local_error = NULL;
 
@@ -517,13 +528,13 @@ astro_store_apply_batch (AstroStore  *self,
 
   locker = g_mutex_locker_new (&self->writer_lock);
 
-  if (!ensure_writer (self, error))
+  if (!_astro_store_ensure_writer (self, error))
     return FALSE;
 
   if (!_astro_store_exec (self->writer, "BEGIN IMMEDIATE", error))
     return FALSE;
 
-  if (!apply_locked (self, batch, &changes, &local_error) ||
+  if (!apply_locked (self, batch, &changes, &outbox, &local_error) ||
       !_astro_store_exec (self->writer, "COMMIT", &local_error))
     {
       _astro_store_exec (self->writer, "ROLLBACK", NULL);
@@ -532,7 +543,9 @@ astro_store_apply_batch (AstroStore  *self,
     }
 
   if (!astro_rows_changed_is_empty (changes))
-    post_rows_changed (self, changes);
+    _astro_store_post_rows_changed (self, changes);
+  if (outbox != NULL && !astro_rows_changed_is_empty (outbox))
+    _astro_store_post_rows_changed (self, outbox);
 
   return TRUE;
 }
@@ -632,7 +645,7 @@ astro_store_clear_synced (AstroStore  *self,
 
   locker = g_mutex_locker_new (&self->writer_lock);
 
-  if (!ensure_writer (self, error) ||
+  if (!_astro_store_ensure_writer (self, error) ||
       !_astro_store_exec (self->writer, "BEGIN IMMEDIATE", error))
     return FALSE;
 
@@ -666,7 +679,7 @@ astro_store_clear_synced (AstroStore  *self,
 
   for (guint i = 0; i < all_changes->len; i++)
     if (!astro_rows_changed_is_empty (g_ptr_array_index (all_changes, i)))
-      post_rows_changed (self, g_ptr_array_index (all_changes, i));
+      _astro_store_post_rows_changed (self, g_ptr_array_index (all_changes, i));
 
   return TRUE;
 }
@@ -687,7 +700,7 @@ astro_store_set_shape_error (AstroStore  *self,
   g_return_val_if_fail (shape != NULL, FALSE);
 
   locker = g_mutex_locker_new (&self->writer_lock);
-  if (!ensure_writer (self, error))
+  if (!_astro_store_ensure_writer (self, error))
     return FALSE;
 
   stmt = _astro_store_prepare (self->writer, self->writer_statements,

@@ -40,6 +40,8 @@ astro_store_list_local_tables (void)
   g_ptr_array_add (tables, (gpointer) "settings");
   g_ptr_array_add (tables, (gpointer) "sync_state");
   g_ptr_array_add (tables, (gpointer) "outbox");
+  g_ptr_array_add (tables, (gpointer) "overlay_base");
+  g_ptr_array_add (tables, (gpointer) "seen_txids");
   return tables;
 }
 

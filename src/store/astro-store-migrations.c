@@ -142,12 +142,36 @@ static const char migration_5[] =
   "CREATE INDEX tasks_by_updated ON tasks (organization_id, updated_at DESC, id, assignee_id)"
   "  WHERE deleted_at IS NULL;";
 
+/* The outbox's optimistic overlay (see astro-store-outbox.c): what each
+ * write shows until it settles, the synced row underneath while writes are
+ * pending, and the transaction ids already applied, for answers that arrive
+ * after their change did. */
+static const char migration_6[] =
+  "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'update'"
+  "  CHECK (kind IN ('create', 'update', 'delete'));"
+  "ALTER TABLE outbox ADD COLUMN overlay TEXT;"
+  "ALTER TABLE outbox ADD COLUMN next_attempt_at INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE outbox ADD COLUMN answered_at INTEGER;"
+  "ALTER TABLE outbox ADD COLUMN refetch_at INTEGER;"
+  "ALTER TABLE outbox ADD COLUMN http_status INTEGER;"
+  "CREATE INDEX outbox_by_row ON outbox (row_table, row_id, id);"
+  "CREATE INDEX outbox_by_txid ON outbox (txid) WHERE txid IS NOT NULL;"
+  "CREATE TABLE overlay_base ("
+  "  row_table TEXT NOT NULL,"
+  "  row_id TEXT NOT NULL,"
+  "  base TEXT,"
+  "  PRIMARY KEY (row_table, row_id));"
+  "CREATE TABLE seen_txids ("
+  "  txid INTEGER PRIMARY KEY NOT NULL,"
+  "  seen_at INTEGER NOT NULL);";
+
 static const char * const migrations[] = {
   migration_1,
   migration_2,
   migration_3,
   migration_4,
   migration_5,
+  migration_6,
 };
 
 int

@@ -67,6 +67,37 @@ gint64        _astro_store_count_rows     (sqlite3     *db,
                                            GError     **error);
 void          _astro_store_emit_rows_changed (AstroStore       *self,
                                               AstroRowsChanged *changes);
+void          _astro_store_post_rows_changed (AstroStore       *self,
+                                              AstroRowsChanged *changes);
+gboolean      _astro_store_ensure_writer  (AstroStore  *self,
+                                           GError     **error);
+
+/* Bits per key while a batch is applied */
+#define KEY_EXISTED 1
+#define KEY_PRESENT 2
+
+void          _astro_store_mark_key       (GHashTable  *keys,
+                                           const char  *key,
+                                           gboolean     existed,
+                                           gboolean     present);
+
+/* the outbox's overlay around a batch (astro-store-outbox.c), writer locked */
+typedef struct _AstroOverlayRun AstroOverlayRun;
+
+gboolean      _astro_store_overlay_begin  (AstroStore        *self,
+                                           AstroBatch        *batch,
+                                           GHashTable        *keys,
+                                           AstroOverlayRun  **out_run,
+                                           GError           **error);
+gboolean      _astro_store_overlay_finish (AstroStore        *self,
+                                           AstroOverlayRun   *run,
+                                           AstroBatch        *batch,
+                                           GHashTable        *keys,
+                                           AstroRowsChanged **out_outbox,
+                                           GError           **error);
+void          _astro_overlay_run_free     (AstroOverlayRun   *run);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AstroOverlayRun, _astro_overlay_run_free)
 
 /* checkpoints */
 void          _astro_store_checkpoint_init     (AstroStore *self);

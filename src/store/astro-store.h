@@ -8,6 +8,7 @@
 
 #include "astro-batch.h"
 #include "astro-local-repo.h"
+#include "astro-outbox-entry.h"
 #include "astro-row.h"
 #include "astro-rows-changed.h"
 #include "astro-shape-state.h"
@@ -134,5 +135,47 @@ gboolean         astro_store_delete_local_repo   (AstroStore             *self,
                                                   const char             *path,
                                                   GError                **error);
 GPtrArray       *astro_store_list_local_tables   (void);
+
+/* The outbox and its overlay (astro-store-outbox.c): any thread */
+gint64           astro_store_outbox_add          (AstroStore             *self,
+                                                  const AstroOutboxEntry *entry,
+                                                  gboolean               *coalesce,
+                                                  GError                **error);
+gboolean         astro_store_outbox_set_sending  (AstroStore             *self,
+                                                  gint64                  id,
+                                                  int                     attempts,
+                                                  GError                **error);
+gboolean         astro_store_outbox_set_retry    (AstroStore             *self,
+                                                  gint64                  id,
+                                                  gint64                  next_attempt_at,
+                                                  int                     http_status,
+                                                  const char             *last_error,
+                                                  GError                **error);
+gboolean         astro_store_outbox_set_answered (AstroStore             *self,
+                                                  gint64                  id,
+                                                  const char             *txid,
+                                                  int                     http_status,
+                                                  GError                **error);
+gboolean         astro_store_outbox_set_failed   (AstroStore             *self,
+                                                  gint64                  id,
+                                                  int                     http_status,
+                                                  const char             *message,
+                                                  GError                **error);
+gboolean         astro_store_outbox_set_refetch  (AstroStore             *self,
+                                                  gint64                  id,
+                                                  GError                **error);
+gboolean         astro_store_outbox_resume       (AstroStore             *self,
+                                                  gboolean                restart,
+                                                  GError                **error);
+/* main thread */
+GPtrArray       *astro_store_outbox_list         (AstroStore             *self,
+                                                  const char             *state,
+                                                  GError                **error);
+AstroOutboxEntry *astro_store_outbox_get         (AstroStore             *self,
+                                                  gint64                  id,
+                                                  GError                **error);
+gboolean         astro_store_row_is_pending      (AstroStore             *self,
+                                                  const char             *table,
+                                                  const char             *row_id);
 
 G_END_DECLS

@@ -76,6 +76,7 @@ typedef enum
   SLOT_LSN,
   SLOT_TXIDS,
   SLOT_TXID,
+  SLOT_XMIN,
 } Slot;
 
 typedef enum
@@ -145,6 +146,7 @@ struct _AstroShapeParser
   Control           control;
   char             *msg_lsn;
   GArray           *msg_txids;
+  gint64            msg_xmin;
   char             *values[ASTRO_TABLE_MAX_COLUMNS];
   guint32           present;
   gsize             msg_bytes;
@@ -158,6 +160,7 @@ struct _AstroShapeParser
   guint             n_skipped;
   GArray           *txids;
   char             *global_lsn;
+  gint64            snapshot_xmin; /* of a snapshot-end: every txid below is in the snapshot */
 };
 
 /* 0: ordinary string byte; 1: '"' or '\\'; 2: control byte; 3: not ASCII */
@@ -417,6 +420,7 @@ message_clear (AstroShapeParser *self)
     g_clear_pointer (&self->values[i], g_free);
   g_clear_pointer (&self->msg_lsn, g_free);
   g_array_set_size (self->msg_txids, 0);
+  self->msg_xmin = 0;
   self->present = 0;
   self->msg_bytes = 0;
   self->op = OP_NONE;
@@ -547,6 +551,17 @@ commit_scalar (AstroShapeParser *self,
         add_txid (self, text);
       break;
 
+    case SLOT_XMIN:
+      if (text != NULL && kind != SCALAR_RAW)
+        {
+          g_autofree char *copy = g_strndup (text, len);
+          gint64 xmin;
+
+          if (g_ascii_string_to_signed (copy, 10, 0, G_MAXINT64, &xmin, NULL))
+            self->msg_xmin = xmin;
+        }
+      break;
+
     case SLOT_SKIP:
     case SLOT_MESSAGE:
     case SLOT_MSG_VALUE:
@@ -612,6 +627,9 @@ message_end (AstroShapeParser  *self,
           self->must_refetch = TRUE;
           break;
         case CONTROL_SNAPSHOT_END:
+          if (self->msg_xmin > 0)
+            self->snapshot_xmin = self->msg_xmin;
+          break;
         case CONTROL_NONE:
         case CONTROL_UNKNOWN:
         default:
@@ -686,6 +704,7 @@ slot_keeps_string (Slot slot)
     case SLOT_LSN:
     case SLOT_TXIDS:
     case SLOT_TXID:
+    case SLOT_XMIN:
       return TRUE;
     case SLOT_SKIP:
     case SLOT_MESSAGE:
@@ -764,6 +783,8 @@ key_end (AstroShapeParser *self)
         self->slot = SLOT_LSN;
       else if (SCRATCH_IS (self, "txids"))
         self->slot = SLOT_TXIDS;
+      else if (SCRATCH_IS (self, "xmin"))
+        self->slot = SLOT_XMIN;
       break;
 
     case FRAME_TOP:
@@ -866,6 +887,7 @@ astro_shape_parser_reset (AstroShapeParser *self,
   g_clear_error (&self->error);
   self->up_to_date = FALSE;
   self->must_refetch = FALSE;
+  self->snapshot_xmin = 0;
   self->n_changes = 0;
   self->n_skipped = 0;
   g_array_set_size (self->txids, 0);
@@ -1456,6 +1478,16 @@ astro_shape_parser_get_txids (AstroShapeParser *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return self->txids;
+}
+
+/* xmin of a snapshot-end in the body, or 0: every transaction id below it
+ * is in the snapshot (how a refetch settles writes whose txid it hid). */
+gint64
+astro_shape_parser_get_snapshot_xmin (AstroShapeParser *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->snapshot_xmin;
 }
 
 /* global_last_seen_lsn of the last up-to-date message, as sent, or NULL. */

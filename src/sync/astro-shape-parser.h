@@ -34,6 +34,7 @@ gboolean          astro_shape_parser_got_must_refetch     (AstroShapeParser *sel
 guint             astro_shape_parser_get_n_changes        (AstroShapeParser *self);
 guint             astro_shape_parser_get_n_skipped        (AstroShapeParser *self);
 GArray           *astro_shape_parser_get_txids            (AstroShapeParser *self);
+gint64            astro_shape_parser_get_snapshot_xmin    (AstroShapeParser *self);
 const char       *astro_shape_parser_get_global_lsn       (AstroShapeParser *self);
 guint64           astro_shape_parser_get_bytes            (AstroShapeParser *self);
 

@@ -51,6 +51,7 @@ struct _AstroShapeStream
   char                *cache_buster;
   gboolean             live;           /* reached up-to-date in this run */
   gboolean             refetching;     /* the next apply replaces the table */
+  gint64               refetch_started; /* real µs when that refetch began */
   gboolean             stream_chunks;  /* a first sync: apply chunk by chunk */
   gboolean             once;           /* no live requests */
   gboolean             committing;     /* a batch is being written, off this thread */
@@ -267,6 +268,7 @@ refetch (AstroShapeStream *self,
   self->live = FALSE;
   self->stream_chunks = FALSE;
   self->refetching = TRUE;
+  self->refetch_started = g_get_real_time ();
 
   set_state (self, ASTRO_SHAPE_STATE_SYNCING);
 
@@ -413,6 +415,9 @@ queue_commit (AstroShapeStream *self,
   commit->up_to_date_at = up_to_date ? state->last_up_to_date : 0;
   astro_batch_set_state (commit->batch, state);
   astro_batch_set_reset (commit->batch, self->refetching);
+  /* a whole snapshot, asked for after every write answered before it */
+  if (self->refetching && up_to_date)
+    astro_batch_set_refetch_started (commit->batch, self->refetch_started);
   self->pending = astro_batch_new (self->table);
   self->committing = TRUE;
 
@@ -469,9 +474,15 @@ finish_response (AstroShapeStream *self)
   astro_batch_steal_changes (self->pending, self->response);
   g_clear_pointer (&self->response, astro_batch_unref);
 
+  /* The txids travel with their changes, so the store settles the writes
+   * they answer in the very transaction that applies them. */
   txids = astro_shape_parser_get_txids (self->parser);
   if (txids != NULL && txids->len > 0)
-    g_signal_emit (self, signals[TXIDS_SEEN], 0, txids);
+    {
+      astro_batch_add_txids (self->pending, txids);
+      g_signal_emit (self, signals[TXIDS_SEEN], 0, txids);
+    }
+  astro_batch_set_snapshot_xmin (self->pending, astro_shape_parser_get_snapshot_xmin (self->parser));
 
   take_header (&self->handle, handle);
   take_header (&self->offset, offset);
@@ -856,6 +867,7 @@ astro_shape_stream_new (AstroStore             *store,
 
       self->stream_chunks = empty;
       self->refetching = !empty;
+      self->refetch_started = g_get_real_time ();
     }
 
   return self;
@@ -901,6 +913,19 @@ astro_shape_stream_retry_now (AstroShapeStream *self)
       astro_backoff_reset (&self->backoff);
       send_request (self);
     }
+}
+
+/* The outbox did not see a write's txid in time: take the shape again from
+ * the start, so the store gets the server's rows as they are now. */
+void
+astro_shape_stream_refetch_now (AstroShapeStream *self)
+{
+  g_return_if_fail (ASTRO_IS_SHAPE_STREAM (self));
+
+  if (self->cancellable == NULL || self->committing)
+    return;
+
+  refetch (self, NULL, FALSE);
 }
 
 const AstroTable *

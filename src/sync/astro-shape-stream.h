@@ -53,6 +53,7 @@ AstroShapeStream   *astro_shape_stream_new            (AstroStore             *s
 void                astro_shape_stream_start          (AstroShapeStream       *self);
 void                astro_shape_stream_stop           (AstroShapeStream       *self);
 void                astro_shape_stream_retry_now      (AstroShapeStream       *self);
+void                astro_shape_stream_refetch_now    (AstroShapeStream       *self);
 const AstroTable   *astro_shape_stream_get_table      (AstroShapeStream       *self);
 AstroShapeStateKind astro_shape_stream_get_state      (AstroShapeStream       *self);
 gboolean            astro_shape_stream_is_up_to_date  (AstroShapeStream       *self);

@@ -463,6 +463,38 @@ retry_all (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+typedef struct
+{
+  AstroSyncEngine *engine;
+  char            *table;
+} Refetch;
+
+static void
+refetch_free (gpointer data)
+{
+  Refetch *refetch = data;
+
+  g_object_unref (refetch->engine);
+  g_free (refetch->table);
+  g_free (refetch);
+}
+
+static gboolean
+refetch_in_sync_thread (gpointer data)
+{
+  Refetch *refetch = data;
+  AstroSyncEngine *self = refetch->engine;
+
+  for (guint i = 0; self->streams != NULL && i < self->streams->len; i++)
+    {
+      AstroShapeStream *stream = g_ptr_array_index (self->streams, i);
+
+      if (g_str_equal (astro_shape_stream_get_table (stream)->name, refetch->table))
+        astro_shape_stream_refetch_now (stream);
+    }
+  return G_SOURCE_REMOVE;
+}
+
 /*
  * GObject overrides
  */
@@ -663,6 +695,27 @@ astro_sync_engine_sync_now (AstroSyncEngine *self)
 
   if (self->thread != NULL)
     g_main_context_invoke (self->sync_context, retry_all, self);
+}
+
+/* Takes one table's shape again from the start (the outbox asks when a
+ * write's txid did not come back in time). */
+void
+astro_sync_engine_refetch (AstroSyncEngine *self,
+                           const char      *table)
+{
+  Refetch *refetch;
+
+  g_return_if_fail (ASTRO_IS_SYNC_ENGINE (self));
+  g_return_if_fail (table != NULL);
+
+  if (self->thread == NULL)
+    return;
+
+  refetch = g_new0 (Refetch, 1);
+  refetch->engine = g_object_ref (self);
+  refetch->table = g_strdup (table);
+  g_main_context_invoke_full (self->sync_context, G_PRIORITY_DEFAULT,
+                              refetch_in_sync_thread, refetch, refetch_free);
 }
 
 AstroSyncStatus

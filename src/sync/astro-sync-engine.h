@@ -60,6 +60,8 @@ AstroSyncEngine *astro_sync_engine_new            (AstroStore             *store
 void             astro_sync_engine_start          (AstroSyncEngine        *self);
 void             astro_sync_engine_stop           (AstroSyncEngine        *self);
 void             astro_sync_engine_sync_now       (AstroSyncEngine        *self);
+void             astro_sync_engine_refetch        (AstroSyncEngine        *self,
+                                                   const char             *table);
 AstroSyncStatus  astro_sync_engine_get_status     (AstroSyncEngine        *self);
 const char      *astro_sync_engine_get_message    (AstroSyncEngine        *self);
 gboolean         astro_sync_engine_is_up_to_date  (AstroSyncEngine        *self);

@@ -304,11 +304,19 @@ class Api:
                     resp = Response(row[0], row[1].encode())
                     resp.headers.append(("idempotent-replayed", "true"))
                     return resp
-            resp = self._write(user_id, method, path, raw, headers)
-            if key is not None and resp.status < 500:
-                self.store.db.execute(
-                    "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (user_id, key, method, path, resp.status, resp.body.decode(), time.time()))
+            # The write and its record commit together: a server stopped between
+            # them would otherwise apply a retry of an applied write again.
+            self.store.db.execute("BEGIN")
+            try:
+                resp = self._write(user_id, method, path, raw, headers)
+                if key is not None and resp.status < 500:
+                    self.store.db.execute(
+                        "INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (user_id, key, method, path, resp.status, resp.body.decode(), time.time()))
+                self.store.db.execute("COMMIT")
+            except BaseException:
+                self.store.db.execute("ROLLBACK")
+                raise
             return resp
 
     def idempotency_records(self):

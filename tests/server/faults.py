@@ -13,7 +13,7 @@ import urllib.parse
 from response import Response, dumps
 
 KINDS = {"status", "must-refetch", "delay", "cut", "malformed", "truncated", "missing-headers",
-         "stray-snapshot-end", "unknown-control", "rotate", "stale", "hang", "out-of-bounds"}
+         "stray-snapshot-end", "unknown-control", "rotate", "stale", "hang", "out-of-bounds", "drop"}
 
 # Kinds decided before the handler runs (the handler is not called for them).
 BEFORE = {"status", "must-refetch", "hang", "out-of-bounds"}
@@ -175,6 +175,9 @@ def after_response(fault, resp):
     kind = fault["kind"]
     if kind == "cut":
         resp.cut_after = int(fault.get("after_bytes", 0))
+    elif kind == "drop":
+        # The handler ran (a write committed), then the answer is lost whole.
+        resp.drop = True
     elif kind == "malformed":
         resp.body = fault.get("body", '[{"key":"oops","value":{"id":}]} not json').encode()
     elif kind == "truncated":

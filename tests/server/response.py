@@ -17,6 +17,7 @@ class Response:
         self.head_only = False    # HEAD: headers only
         self.cut_after = None     # fault: close the connection after this many body bytes
         self.hang = False         # fault: never answer
+        self.drop = False         # fault: close the connection instead of answering
         self.stream = None        # an iterator of body pieces, written as they come (SSE)
 
     def header(self, name):

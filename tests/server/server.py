@@ -119,7 +119,11 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         is_test = path.startswith("/_test/")
 
-        raw, too_large = self.read_body(headers)
+        try:
+            raw, too_large = self.read_body(headers)
+        except ConnectionAbortedError:
+            self.close_connection = True
+            return
 
         fault = None
         if app.test_controls and not is_test:
@@ -153,7 +157,7 @@ class Handler(BaseHTTPRequestHandler):
         if method == "HEAD":
             resp.head_only = True
         if not is_test:
-            app.faults.count(path, "hang" if resp.hang else resp.status)
+            app.faults.count(path, "hang" if resp.hang else "drop" if resp.drop else resp.status)
         self.send(resp)
 
     def read_body(self, headers):
@@ -179,7 +183,12 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             n = -1
         if 0 <= n <= limit:
-            return self.rfile.read(n), False
+            body = self.rfile.read(n)
+            if len(body) < n:
+                # The client went away mid-body: like any real server, never act
+                # on half a request (a write with its key would be refused for good).
+                raise ConnectionAbortedError("request body cut short")
+            return body, False
         if 0 <= n <= DRAIN_LIMIT:
             while n > 0:
                 got = self.rfile.read(min(n, 1 << 16))
@@ -193,6 +202,13 @@ class Handler(BaseHTTPRequestHandler):
     def send(self, resp):
         if resp.hang:
             self.hang()
+            return
+        if resp.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             return
         self.log_request(resp.status)
         self.send_response_only(resp.status)

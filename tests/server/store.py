@@ -139,7 +139,11 @@ class Store:
         before_commit(tx_changes) may raise StoreError to roll back.
         """
         with self.lock:
-            self.db.execute("BEGIN")
+            # Inside a caller's transaction (a write and its idempotency record
+            # commit together), a savepoint.
+            nested = self.db.in_transaction
+            self.db.execute("SAVEPOINT tx" if nested else "BEGIN")
+            saved = (self.txid, self.lsn)
             try:
                 changes = [self._apply(op) for op in ops]
                 if before_commit:
@@ -149,9 +153,12 @@ class Store:
                 self.lsn += 64 + 8 * len(changes)
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('txid', ?)", (str(self.txid),))
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES ('lsn', ?)", (str(self.lsn),))
-                self.db.execute("COMMIT")
+                self.db.execute("RELEASE tx" if nested else "COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self.txid, self.lsn = saved
+                self.db.execute("ROLLBACK TO tx" if nested else "ROLLBACK")
+                if nested:
+                    self.db.execute("RELEASE tx")
                 raise
             tx = Transaction(self.txid, self.lsn, changes)
             for listener in self.listeners:

@@ -46,6 +46,37 @@ class Faults(ServerTest):
         r = self.srv.request("PATCH", "/api/workspaces/x", {"status": "idle"})
         self.assertEqual((r.status, r.header("retry-after")), (429, "2"))
 
+    def test_drop_after_commit(self):
+        """A lost answer: the write is applied, the client hears nothing, and the
+        same Idempotency-Key then gets the first answer without a second write."""
+        tok = self.srv.login()["access_token"]
+        h = {"Authorization": f"Bearer {tok}", "Idempotency-Key": "drop-test-1"}
+        task = self.srv.control("GET", "rows/tasks")
+        task = next(t for t in (task["rows"] if isinstance(task, dict) else task) if t["deleted_at"] is None)
+        self.arm(path="/api/tasks/", kind="drop")
+        with self.assertRaises((http.client.HTTPException, ConnectionError, OSError)):
+            self.srv.request("PATCH", "/api/tasks/" + task["id"], {"priority": 3}, headers=h)
+        after = self.srv.control("GET", "rows/tasks/" + task["id"])
+        self.assertEqual(after["priority"], "3")
+        r = self.srv.request("PATCH", "/api/tasks/" + task["id"], {"priority": 3}, headers=h)
+        self.assertEqual((r.status, r.header("idempotent-replayed")), (200, "true"))
+        self.assertEqual(self.srv.control("GET", "rows/tasks/" + task["id"])["updated_at"], after["updated_at"])
+        self.assertEqual(self.srv.control("GET", "counters")["/api/tasks/" + task["id"]], {"drop": 1, "200": 1})
+
+    def test_request_cut_short_is_not_handled(self):
+        """A client killed while sending its body: the half request is never acted
+        on, so its Idempotency-Key stays free for the retry."""
+        tok = self.srv.login()["access_token"]
+        before = len(self.srv.control("GET", "idempotency")["records"])
+        with socket.create_connection(("127.0.0.1", self.srv.port)) as sock:
+            sock.sendall(b"PATCH /api/tasks/00000000-0000-4000-8000-000000000000 HTTP/1.1\r\n"
+                         b"Host: x\r\nAuthorization: Bearer " + tok.encode() +
+                         b"\r\nIdempotency-Key: cut-short\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{\"status\":")
+            sock.shutdown(socket.SHUT_WR)
+            self.assertEqual(sock.recv(100), b"")
+        self.assertEqual(len(self.srv.control("GET", "idempotency")["records"]), before)
+
     def test_must_refetch_variants(self):
         h = self.srv.shape({"table": "tasks", "offset": "-1"}).header("electric-handle")
         params = {"table": "tasks", "offset": "0_0", "handle": h}
