@@ -180,6 +180,22 @@ test_exact_changes (Fixture       *fixture,
   apply (fixture, rename);
   assert_changes (fixture, "2,3,3");
 
+  /* a task no workspace is on changes nothing; a retitled one, its own items */
+  {
+    g_autoptr(AstroBatch) tasks = astro_batch_new (astro_table_lookup ("tasks"));
+    g_autoptr(AstroBatch) retitle = astro_batch_new (astro_table_lookup ("tasks"));
+
+    put (tasks, "id", "t99", "organization_id", "o1", "external_key", "AST-99", "title", "Idle", NULL);
+    apply (fixture, tasks);
+    assert_changes (fixture, "");
+
+    astro_batch_add (retitle, ASTRO_CHANGE_UPDATE);
+    astro_batch_set_value (retitle, "id", "t2");
+    astro_batch_set_value (retitle, "title", "Two, retitled");
+    apply (fixture, retitle);
+    assert_changes (fixture, "0,1,1");
+  }
+
   /* mine: only u1's */
   astro_workspace_list_model_set_owner (fixture->model, "u1");
   g_clear_pointer (&order, g_free);

@@ -135,12 +135,56 @@ reload (AstroWorkspaceListModel *self)
  * Signal callbacks
  */
 
+static gboolean
+mentions (GPtrArray  *keys,
+          GHashTable *wanted)
+{
+  for (guint i = 0; keys != NULL && i < keys->len; i++)
+    if (g_hash_table_contains (wanted, g_ptr_array_index (keys, i)))
+      return TRUE;
+
+  return FALSE;
+}
+
+/* Tasks and users change far more often than the few the workspaces point
+ * at (a sync of 100,000 tasks, a busy tracker): only those are worth a new
+ * look at the store. */
+static gboolean
+concerns_items (AstroWorkspaceListModel *self,
+                AstroRowsChanged        *changes)
+{
+  const char *column;
+  g_autoptr(GHashTable) wanted = NULL;
+
+  if (g_strcmp0 (changes->table, "tasks") == 0)
+    column = "task_id";
+  else if (g_strcmp0 (changes->table, "users") == 0)
+    column = "owner_id";
+  else
+    return TRUE;
+
+  wanted = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < self->items->len; i++)
+    {
+      const char *id = astro_row_get (astro_workspace_get_row (g_ptr_array_index (self->items, i)), column);
+
+      if (id != NULL)
+        g_hash_table_add (wanted, (gpointer) id);
+    }
+
+  return mentions (changes->inserted, wanted) ||
+         mentions (changes->updated, wanted) ||
+         mentions (changes->deleted, wanted);
+}
+
 static void
 on_rows_changed_cb (AstroWorkspaceListModel *self,
                     AstroRowsChanged        *changes,
                     AstroStore              *store)
 {
-  reload (self);
+  /* a reset (a refetch) may come without keys: look again then */
+  if (astro_rows_changed_is_empty (changes) || concerns_items (self, changes))
+    reload (self);
 }
 
 /*
