@@ -313,6 +313,14 @@ preferences_action (GSimpleAction *action,
   AstroApplication *self = user_data;
   GtkWidget *preferences;
 
+  /* one at a time: Ctrl+comma again brings the open one forward */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ASTRO_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (GTK_WINDOW (l->data));
+        return;
+      }
+
   preferences = astro_preferences_window_new (GTK_WINDOW (_astro_application_ensure_window (self)),
                                               self->store, self->account);
   gtk_window_present (GTK_WINDOW (preferences));
