@@ -22,6 +22,11 @@ struct _AstroWorkspace
   GObject   parent_instance;
 
   AstroRow *row;
+
+  /* What a list shows beside the row, read when the item was made; NULL
+   * when made from the row alone. */
+  AstroRow *task;
+  char     *owner_name;
 };
 
 G_DEFINE_FINAL_TYPE (AstroWorkspace, astro_workspace, G_TYPE_OBJECT)
@@ -32,6 +37,8 @@ astro_workspace_finalize (GObject *object)
   AstroWorkspace *self = ASTRO_WORKSPACE (object);
 
   g_clear_pointer (&self->row, astro_row_unref);
+  g_clear_pointer (&self->task, astro_row_unref);
+  g_clear_pointer (&self->owner_name, g_free);
 
   G_OBJECT_CLASS (astro_workspace_parent_class)->finalize (object);
 }
@@ -59,11 +66,91 @@ astro_workspace_new (AstroRow *row)
   return self;
 }
 
+/**
+ * astro_workspace_new_with_context:
+ * @task: (nullable): the task the workspace is on, if it is known here
+ * @owner_name: (nullable): the owner as the UI names them
+ */
+AstroWorkspace *
+astro_workspace_new_with_context (AstroRow   *row,
+                                  AstroRow   *task,
+                                  const char *owner_name)
+{
+  AstroWorkspace *self = astro_workspace_new (row);
+
+  self->task = task != NULL ? astro_row_ref (task) : NULL;
+  self->owner_name = g_strdup (owner_name);
+  return self;
+}
+
 AstroRow *
 astro_workspace_get_row (AstroWorkspace *self)
 {
   g_return_val_if_fail (ASTRO_IS_WORKSPACE (self), NULL);
   return self->row;
+}
+
+const char *
+astro_workspace_get_id (AstroWorkspace *self)
+{
+  g_return_val_if_fail (ASTRO_IS_WORKSPACE (self), NULL);
+  return astro_row_get_id (self->row);
+}
+
+const char *
+astro_workspace_get_task_id (AstroWorkspace *self)
+{
+  g_return_val_if_fail (ASTRO_IS_WORKSPACE (self), NULL);
+  return astro_row_get (self->row, "task_id");
+}
+
+/* (nullable): the task row, when made with context and the task is known */
+AstroRow *
+astro_workspace_get_task (AstroWorkspace *self)
+{
+  g_return_val_if_fail (ASTRO_IS_WORKSPACE (self), NULL);
+  return self->task;
+}
+
+const char *
+astro_workspace_get_owner_name (AstroWorkspace *self)
+{
+  g_return_val_if_fail (ASTRO_IS_WORKSPACE (self), NULL);
+  return self->owner_name;
+}
+
+static gboolean
+rows_equal (AstroRow *a,
+            AstroRow *b)
+{
+  const AstroTable *table;
+
+  if (a == NULL || b == NULL)
+    return a == b;
+
+  table = astro_row_get_table (a);
+  if (table != astro_row_get_table (b))
+    return FALSE;
+
+  for (guint i = 0; i < table->n_columns; i++)
+    if (g_strcmp0 (astro_row_get_nth (a, i), astro_row_get_nth (b, i)) != 0)
+      return FALSE;
+
+  return TRUE;
+}
+
+/* Whether two items would show the same: a list replaces only the items
+ * that are not. */
+gboolean
+astro_workspace_equal (AstroWorkspace *a,
+                       AstroWorkspace *b)
+{
+  g_return_val_if_fail (ASTRO_IS_WORKSPACE (a), FALSE);
+  g_return_val_if_fail (ASTRO_IS_WORKSPACE (b), FALSE);
+
+  return rows_equal (a->row, b->row) &&
+         rows_equal (a->task, b->task) &&
+         g_strcmp0 (a->owner_name, b->owner_name) == 0;
 }
 
 /* Postgres text ("2026-01-02 10:00:00+00", maybe with microseconds) */

@@ -105,6 +105,10 @@ void             astro_store_list_task_ids_async (AstroStore             *self,
 GPtrArray       *astro_store_list_task_ids_finish (AstroStore            *self,
                                                   GAsyncResult           *result,
                                                   GError                **error);
+GPtrArray       *astro_store_list_workspaces     (AstroStore             *self,
+                                                  const char             *organization_id,
+                                                  const char             *owner_id,
+                                                  GError                **error);
 
 /* Local tables */
 char            *astro_store_get_setting         (AstroStore             *self,
@@ -114,6 +118,7 @@ gboolean         astro_store_set_setting         (AstroStore             *self,
                                                   const char             *value,
                                                   GError                **error);
 char            *astro_store_dup_device_id       (AstroStore             *self);
+char            *astro_store_dup_device_name     (AstroStore             *self);
 AstroShapeState *astro_store_get_shape_state     (AstroStore             *self,
                                                   const char             *shape,
                                                   GError                **error);

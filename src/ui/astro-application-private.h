@@ -21,6 +21,7 @@ struct _AstroApplication
   AstroAccount    *account;
   AstroSyncEngine *engine;
   AstroLinker     *linker;
+  GSettings       *settings;  /* NULL when the schema is not installed */
 };
 
 AstroWindow *_astro_application_ensure_window (AstroApplication *self);

@@ -10,6 +10,7 @@
 
 #include "astro-application-private.h"
 #include "astro-bench-probe.h"
+#include "astro-preferences-window.h"
 
 G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
 
@@ -34,6 +35,35 @@ open_store (AstroApplication *self)
   recovered = astro_store_get_recovered_path (self->store);
   if (recovered != NULL)
     g_warning ("The local copy was damaged; it was moved to %s and a new one was made", recovered);
+}
+
+/* Missing schemas (an uninstalled build without GSETTINGS_SCHEMA_DIR) must
+ * not abort the app: it then just follows the system's style. */
+static GSettings *
+settings_new_if_installed (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
+
+  return schema != NULL ? g_settings_new (APP_ID) : NULL;
+}
+
+static void
+apply_color_scheme (AstroApplication *self)
+{
+  g_autofree char *scheme = g_settings_get_string (self->settings, "color-scheme");
+  AdwColorScheme color_scheme = ADW_COLOR_SCHEME_DEFAULT;
+
+  if (g_str_equal (scheme, "light"))
+    color_scheme = ADW_COLOR_SCHEME_FORCE_LIGHT;
+  else if (g_str_equal (scheme, "dark"))
+    color_scheme = ADW_COLOR_SCHEME_FORCE_DARK;
+
+  adw_style_manager_set_color_scheme (adw_application_get_style_manager (ADW_APPLICATION (self)),
+                                      color_scheme);
 }
 
 static char *
@@ -280,7 +310,29 @@ sync_now_action (GSimpleAction *action,
     astro_sync_engine_sync_now (self->engine);
 }
 
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  AstroApplication *self = user_data;
+  GtkWidget *preferences;
+
+  /* one at a time: Ctrl+comma again brings the open one forward */
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (ASTRO_IS_PREFERENCES_WINDOW (l->data))
+      {
+        gtk_window_present (GTK_WINDOW (l->data));
+        return;
+      }
+
+  preferences = astro_preferences_window_new (GTK_WINDOW (_astro_application_ensure_window (self)),
+                                              self->store, self->account);
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
+  { "preferences", preferences_action },
   { "sign-out", sign_out_action },
   { "sync-now", sync_now_action },
   { "about", about_action },
@@ -299,6 +351,7 @@ astro_application_startup (GApplication *application)
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *help_accels[] = { "<Control>question", NULL };
   static const char *sync_accels[] = { "<Control>r", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (astro_application_parent_class)->startup (application);
 
@@ -308,6 +361,20 @@ astro_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.sync-now", sync_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", preferences_accels);
+
+  /* Appearance: a stateful action the preferences' radio buttons share,
+   * applied at start and at once on every change. */
+  self->settings = settings_new_if_installed ();
+  if (self->settings != NULL)
+    {
+      g_autoptr(GAction) color_scheme = g_settings_create_action (self->settings, "color-scheme");
+
+      g_action_map_add_action (G_ACTION_MAP (self), color_scheme);
+      g_signal_connect_object (self->settings, "changed::color-scheme",
+                               G_CALLBACK (apply_color_scheme), self, G_CONNECT_SWAPPED);
+      apply_color_scheme (self);
+    }
 
   open_store (self);
   start_sync (self);
@@ -358,6 +425,7 @@ astro_application_finalize (GObject *object)
   AstroApplication *self = ASTRO_APPLICATION (object);
 
   g_clear_object (&self->linker);
+  g_clear_object (&self->settings);
   g_clear_object (&self->engine);
   g_clear_object (&self->account);
   g_clear_object (&self->store);

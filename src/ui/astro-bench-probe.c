@@ -13,7 +13,7 @@
  *                showing its list was painted, in ms              (P6)
  *
  * With ASTROLABE_BENCH_SWITCH=N it switches organization N times, once a
- * second, through the page's own organization drop-down. Nothing here runs
+ * second, through the window's own organization drop-down. Nothing here runs
  * unless ASTROLABE_BENCH_LOG is set.
  */
 #define G_LOG_DOMAIN "astro-bench-probe"
@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "astro-bench-probe.h"
+#include "astro-organization-switcher.h"
 #include "astro-tasks-page.h"
 
 #define PING_INTERVAL_US 2000
@@ -120,15 +121,16 @@ on_rss_timeout_cb (gpointer data)
 }
 
 static GtkWidget *
-find_tasks_page (GtkWidget *widget)
+find_widget (GtkWidget *widget,
+             GType      type)
 {
-  if (ASTRO_IS_TASKS_PAGE (widget))
+  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_tasks_page (child);
+      GtkWidget *found = find_widget (child, type);
 
       if (found != NULL)
         return found;
@@ -151,7 +153,7 @@ on_switch_painted_cb (GdkFrameClock *clock,
 static gboolean
 on_switch_timeout_cb (gpointer data)
 {
-  GtkWidget *page;
+  GtkWidget *page, *switcher;
   GtkDropDown *dropdown;
   GdkFrameClock *clock;
   guint selected;
@@ -159,12 +161,13 @@ on_switch_timeout_cb (gpointer data)
   if (probe->window == NULL || probe->switches_left == 0)
     return G_SOURCE_REMOVE;
 
-  page = find_tasks_page (GTK_WIDGET (probe->window));
-  if (page == NULL || !gtk_widget_get_mapped (page))
+  page = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_TASKS_PAGE);
+  switcher = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_ORGANIZATION_SWITCHER);
+  if (page == NULL || switcher == NULL || !gtk_widget_get_mapped (page))
     return G_SOURCE_CONTINUE;
 
-  dropdown = GTK_DROP_DOWN (gtk_widget_get_template_child (page, ASTRO_TYPE_TASKS_PAGE,
-                                                           "organization_dropdown"));
+  /* the same drop-down a person would use, so the same path runs */
+  dropdown = GTK_DROP_DOWN (adw_bin_get_child (ADW_BIN (switcher)));
   if (dropdown == NULL || g_list_model_get_n_items (gtk_drop_down_get_model (dropdown)) < 2)
     return G_SOURCE_CONTINUE;
 

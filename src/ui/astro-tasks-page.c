@@ -4,7 +4,8 @@
  *
  * The list is a GtkListView over AstroTaskListModel, which keeps only ids and
  * filters and sorts in SQL: 100,000 tasks cost one row widget per visible
- * line. Switching organization or searching only changes the model's filter.
+ * line. Switching organization (the window's switcher) or searching only
+ * changes the model's filter.
  */
 #define G_LOG_DOMAIN "astro-tasks-page"
 
@@ -24,14 +25,11 @@ struct _AstroTasksPage
 
   AstroStore         *store;
   AstroTaskListModel *model;
-  GtkStringList      *organization_names;
-  GPtrArray          *organization_ids;
+  char               *organization_id;  /* the window's switcher's; NULL: all */
   char               *search;
-  gboolean            filling_organizations;
 
   AdwLeaflet         *leaflet;
   AstroTaskDetail    *detail;
-  GtkDropDown        *organization_dropdown;
   GtkDropDown        *status_dropdown;
   GtkDropDown        *priority_dropdown;
   GtkDropDown        *assignee_dropdown;
@@ -47,17 +45,6 @@ G_DEFINE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ADW_TYPE_BIN)
 /*
  * Auxiliary methods
  */
-
-static const char *
-active_organization (AstroTasksPage *self)
-{
-  guint selected = gtk_drop_down_get_selected (self->organization_dropdown);
-
-  if (self->organization_ids == NULL || selected >= self->organization_ids->len)
-    return NULL;
-
-  return g_ptr_array_index (self->organization_ids, selected);
-}
 
 static void
 update_empty_state (AstroTasksPage *self)
@@ -94,7 +81,7 @@ apply_filter (AstroTasksPage *self)
   if (self->model == NULL)
     return;
 
-  filter.organization_id = active_organization (self);
+  filter.organization_id = self->organization_id;
   filter.search = self->search;
   filter.status = status < G_N_ELEMENTS (statuses) ? statuses[status] : NULL;
   /* "No Priority" is 0; Urgent 1 … Low 4 */
@@ -113,51 +100,6 @@ apply_filter (AstroTasksPage *self)
   update_empty_state (self);
 }
 
-static int
-compare_by_name (gconstpointer a,
-                 gconstpointer b)
-{
-  AstroRow *x = *(AstroRow **) a, *y = *(AstroRow **) b;
-
-  return g_utf8_collate (astro_row_get (x, "name") ? astro_row_get (x, "name") : "",
-                         astro_row_get (y, "name") ? astro_row_get (y, "name") : "");
-}
-
-/* The organizations the user belongs to, by name; the active one is kept in
- * settings so the next start opens where the last one ended. */
-static void
-fill_organizations (AstroTasksPage *self)
-{
-  g_autoptr(GPtrArray) rows = astro_store_list_rows (self->store, "organizations", NULL, NULL, NULL);
-  g_autofree char *active = astro_store_get_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION);
-  g_autofree char *current = g_strdup (active_organization (self));
-  guint selected = 0;
-
-  if (rows == NULL)
-    return;
-
-  g_ptr_array_sort (rows, compare_by_name);
-
-  self->filling_organizations = TRUE;
-  g_ptr_array_set_size (self->organization_ids, 0);
-  gtk_string_list_splice (self->organization_names, 0,
-                          g_list_model_get_n_items (G_LIST_MODEL (self->organization_names)), NULL);
-  for (guint i = 0; i < rows->len; i++)
-    {
-      AstroRow *row = g_ptr_array_index (rows, i);
-      const char *id = astro_row_get_id (row);
-
-      gtk_string_list_append (self->organization_names, astro_row_get (row, "name") ? astro_row_get (row, "name") : id);
-      g_ptr_array_add (self->organization_ids, g_strdup (id));
-      if (g_strcmp0 (id, current != NULL ? current : active) == 0)
-        selected = i;
-    }
-  gtk_drop_down_set_selected (self->organization_dropdown, rows->len > 0 ? selected : GTK_INVALID_LIST_POSITION);
-  self->filling_organizations = FALSE;
-
-  apply_filter (self);
-}
-
 /*
  * Signal callbacks
  */
@@ -171,26 +113,9 @@ on_search_changed_cb (AstroTasksPage *self)
 }
 
 static void
-on_organization_selected_cb (AstroTasksPage *self)
-{
-  if (self->filling_organizations || self->store == NULL)
-    return;
-
-  astro_store_set_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, active_organization (self), NULL);
-  apply_filter (self);
-}
-
-static void
 on_filter_changed_cb (AstroTasksPage *self)
 {
   apply_filter (self);
-}
-
-static void
-on_organizations_changed_cb (AstroTasksPage   *self,
-                             AstroRowsChanged *changes)
-{
-  fill_organizations (self);
 }
 
 static void
@@ -249,8 +174,7 @@ astro_tasks_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_TASKS_PAGE);
   g_clear_object (&self->model);
   g_clear_object (&self->store);
-  g_clear_object (&self->organization_names);
-  g_clear_pointer (&self->organization_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->organization_id, g_free);
   g_clear_pointer (&self->search, g_free);
 
   G_OBJECT_CLASS (astro_tasks_page_parent_class)->dispose (object);
@@ -269,7 +193,6 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, leaflet);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, detail);
-  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, organization_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, priority_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, assignee_dropdown);
@@ -287,12 +210,6 @@ astro_tasks_page_init (AstroTasksPage *self)
   GtkListItemFactory *factory;
 
   gtk_widget_init_template (GTK_WIDGET (self));
-
-  self->organization_names = gtk_string_list_new (NULL);
-  self->organization_ids = g_ptr_array_new_with_free_func (g_free);
-  gtk_drop_down_set_model (self->organization_dropdown, G_LIST_MODEL (self->organization_names));
-  g_signal_connect_object (self->organization_dropdown, "notify::selected",
-                           G_CALLBACK (on_organization_selected_cb), self, G_CONNECT_SWAPPED);
 
   {
     GtkDropDown *filters[] = { self->status_dropdown, self->priority_dropdown,
@@ -328,10 +245,8 @@ astro_tasks_page_set_store (AstroTasksPage *self,
   g_return_if_fail (self->store == NULL);
 
   self->store = g_object_ref (store);
-  g_signal_connect_object (store, "rows-changed::organizations",
-                           G_CALLBACK (on_organizations_changed_cb), self, G_CONNECT_SWAPPED);
 
-  filter.organization_id = "";
+  filter.organization_id = self->organization_id;
   self->model = astro_task_list_model_new (store, &filter);
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_items_changed_cb),
                            self, G_CONNECT_SWAPPED);
@@ -344,7 +259,22 @@ astro_tasks_page_set_store (AstroTasksPage *self,
   astro_task_detail_set_store (self->detail, store);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
-  fill_organizations (self);
+  apply_filter (self);
+}
+
+/* NULL shows every organization's tasks (none is known yet). */
+void
+astro_tasks_page_set_organization (AstroTasksPage *self,
+                                   const char     *organization_id)
+{
+  g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
+
+  if (g_strcmp0 (organization_id, self->organization_id) == 0)
+    return;
+
+  g_free (self->organization_id);
+  self->organization_id = g_strdup (organization_id);
+  apply_filter (self);
 }
 
 void

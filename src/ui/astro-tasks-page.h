@@ -17,5 +17,7 @@ G_DECLARE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ASTRO, TASKS_PAGE, AdwBi
 void astro_tasks_page_set_store    (AstroTasksPage *self,
                                     AstroStore     *store);
 void astro_tasks_page_focus_search (AstroTasksPage *self);
+void astro_tasks_page_set_organization (AstroTasksPage *self,
+                                        const char     *organization_id);
 
 G_END_DECLS

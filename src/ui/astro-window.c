@@ -8,11 +8,14 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-organization-switcher.h"
 #include "astro-repositories-page.h"
 #include "astro-sign-in-page.h"
 #include "astro-sync-button.h"
+#include "astro-sync-progress.h"
 #include "astro-tasks-page.h"
 #include "astro-window.h"
+#include "astro-workspaces-page.h"
 
 struct _AstroWindow
 {
@@ -23,10 +26,14 @@ struct _AstroWindow
   gboolean              signing_in;
 
   GtkStack             *stack;
+  AdwViewSwitcherTitle *switcher_title;
   AdwToastOverlay      *toast_overlay;
   GtkLabel             *summary_label;
   AstroTasksPage       *tasks_page;
   AstroRepositoriesPage *repositories_page;
+  AstroWorkspacesPage  *workspaces_page;
+  AstroOrganizationSwitcher *organization_switcher;
+  AstroSyncProgress    *sync_progress;
   AdwViewStack         *view_stack;
   AdwStatusPage        *error_page;
   AstroSignInPage      *sign_in_page;
@@ -131,6 +138,15 @@ update_summary (AstroWindow *self)
       return;
     }
 
+  /* The first sync: what has arrived so far, table by table, until the
+   * tasks (the main page, and the most rows by far) are here. A team with
+   * nothing at all gets the welcome once everything is synced. */
+  if (n_tasks == 0 && self->engine != NULL && !astro_sync_engine_is_up_to_date (self->engine))
+    {
+      gtk_stack_set_visible_child_name (self->stack, "first-sync");
+      return;
+    }
+
   if (n_tasks + n_repos + n_workspaces == 0)
     {
       gtk_stack_set_visible_child_name (self->stack, "empty");
@@ -194,6 +210,7 @@ on_signed_in_cb (AstroWindow  *self,
                  AstroAccount *account)
 {
   self->signing_in = FALSE;
+  astro_workspaces_page_refresh_account (self->workspaces_page);
   update_summary (self);
   g_signal_emit (self, signals[SIGNED_IN], 0, account);
 }
@@ -240,6 +257,25 @@ on_drop_cb (GtkDropTarget *target,
   return TRUE;
 }
 
+/* The pages' switcher only where the pages are: not on the welcome, the
+ * first sync or an error. */
+static void
+on_stack_child_changed_cb (AstroWindow *self)
+{
+  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title,
+                                                     g_strcmp0 (gtk_stack_get_visible_child_name (self->stack),
+                                                                "summary") == 0);
+}
+
+static void
+on_organization_changed_cb (AstroWindow *self)
+{
+  const char *id = astro_organization_switcher_get_organization_id (self->organization_switcher);
+
+  astro_tasks_page_set_organization (self->tasks_page, id);
+  astro_workspaces_page_set_organization (self->workspaces_page, id);
+}
+
 static void
 on_store_rows_changed_cb (AstroWindow      *self,
                           AstroRowsChanged *changes,
@@ -276,6 +312,11 @@ astro_window_constructed (GObject *object)
                                G_CONNECT_SWAPPED);
       astro_tasks_page_set_store (self->tasks_page, self->store);
       astro_repositories_page_set_store (self->repositories_page, self->store);
+      astro_workspaces_page_set_store (self->workspaces_page, self->store);
+      g_signal_connect_object (self->organization_switcher, "notify::organization-id",
+                               G_CALLBACK (on_organization_changed_cb), self, G_CONNECT_SWAPPED);
+      astro_organization_switcher_set_store (self->organization_switcher, self->store);
+      on_organization_changed_cb (self);
       update_summary (self);
     }
 }
@@ -371,20 +412,28 @@ astro_window_class_init (AstroWindowClass *klass)
   g_type_ensure (ASTRO_TYPE_SYNC_BUTTON);
   g_type_ensure (ASTRO_TYPE_TASKS_PAGE);
   g_type_ensure (ASTRO_TYPE_REPOSITORIES_PAGE);
+  g_type_ensure (ASTRO_TYPE_WORKSPACES_PAGE);
+  g_type_ensure (ASTRO_TYPE_ORGANIZATION_SWITCHER);
+  g_type_ensure (ASTRO_TYPE_SYNC_PROGRESS);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.show-page", "s", "tasks");
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_2, GDK_CONTROL_MASK, "win.show-page", "s", "repositories");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_3, GDK_CONTROL_MASK, "win.show-page", "s", "workspaces");
 
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search", NULL);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, switcher_title);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_label);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, tasks_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, repositories_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, workspaces_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, organization_switcher);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_progress);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_page);
@@ -400,6 +449,10 @@ astro_window_init (AstroWindow *self)
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_signal_connect_object (self->stack, "notify::visible-child-name",
+                           G_CALLBACK (on_stack_child_changed_cb), self, G_CONNECT_SWAPPED);
+  on_stack_child_changed_cb (self);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop_cb), self, 0);
@@ -489,11 +542,18 @@ astro_window_set_engine (AstroWindow     *self,
   g_set_object (&self->engine, engine);
 
   if (engine != NULL)
-    g_signal_connect_object (engine, "notify::status", G_CALLBACK (update_offline_banner),
-                             self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (engine, "notify::status", G_CALLBACK (update_offline_banner),
+                               self, G_CONNECT_SWAPPED);
+      /* the first sync ends: the pages, or the welcome if the team has nothing */
+      g_signal_connect_object (engine, "notify::up-to-date", G_CALLBACK (update_summary),
+                               self, G_CONNECT_SWAPPED);
+    }
 
   astro_sync_button_set_engine (self->sync_button, engine);
+  astro_sync_progress_set_engine (self->sync_progress, engine);
   update_offline_banner (self);
+  update_summary (self);
 }
 
 void

@@ -136,6 +136,29 @@ class WindowTest(unittest.TestCase):
             uitest.screenshot("window-sync-status.png")
             self.assertNotIn(token, self.app.output())
 
+    def test_first_sync_shows_progress(self):
+        with harness.Server(long_poll_ms=1000) as server:
+            token = server.login()["access_token"]
+            counts = {t: len(server.control("GET", "rows/" + t)) for t in ("tasks", "repositories", "workspaces")}
+            # the tasks are slow to come; every other table arrives at once
+            server.control("POST", "faults", {"path": "/api/electric/tasks", "kind": "delay", "ms": 5000})
+
+            self.app = uitest.App(env={"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token})
+            window = self.app.window()
+            uitest.find(window, "the first sync", role_name="label", name_is="Syncing for the First Time")
+            progress = uitest.find(window, "the rows received", role_name="list", name_is="Rows Received")
+            uitest.find(progress, "the repositories, complete", role_name="label",
+                        name_is="%d rows, complete" % counts["repositories"])
+            uitest.find(progress, "the tasks, still coming", role_name="label", name_is="0 rows received")
+            uitest.screenshot("window-first-sync.png")
+
+            # then the pages, with everything
+            uitest.find(window, "the synced summary", role_name="label", timeout=30,
+                        name_is="The local copy holds %(tasks)d tasks, %(repositories)d repositories and "
+                                "%(workspaces)d workspaces." % counts)
+            tasks_tab = uitest.find(window, "the Tasks tab", role_name="page tab", name_is="Tasks")
+            self.assertTrue(tasks_tab.getState().contains(pyatspi_state("STATE_SELECTED")))
+
     def test_damaged_database_is_set_aside_and_told(self):
         os.makedirs(os.path.dirname(db_path()), exist_ok=True)
         with open(db_path(), "wb") as f:
@@ -193,6 +216,11 @@ class WindowTest(unittest.TestCase):
 def extents(node):
     e = node.queryComponent().getExtents(pyatspi_desktop_coords())
     return (e.width, e.height)
+
+
+def pyatspi_state(name):
+    import pyatspi
+    return getattr(pyatspi, name)
 
 
 def pyatspi_desktop_coords():

@@ -1,0 +1,160 @@
+/* astro-sync-progress.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ *
+ * Shown by the window while the local copy is still empty and the engine is
+ * catching up: one row per table with the rows received so far, updated on
+ * the engine's shape-changed (posted to the main thread by the engine). It
+ * only reads the engine, so it never holds the window up.
+ */
+#define G_LOG_DOMAIN "astro-sync-progress"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "astro-sync-progress.h"
+
+struct _AstroSyncProgress
+{
+  AdwBin           parent_instance;
+
+  AstroSyncEngine *engine;
+  GPtrArray       *rows;  /* AdwActionRow, one per shape, in the engine's order */
+
+  GtkSpinner      *spinner;
+  GtkListBox      *list_box;
+};
+
+G_DEFINE_FINAL_TYPE (AstroSyncProgress, astro_sync_progress, ADW_TYPE_BIN)
+
+/*
+ * Auxiliary methods
+ */
+
+static const char *
+table_title (const char *table)
+{
+  static const struct { const char *table; const char *title; } titles[] = {
+    { "organizations", N_("Organizations") },
+    { "users", N_("People") },
+    { "organization_members", N_("Memberships") },
+    { "repositories", N_("Repositories") },
+    { "tasks", N_("Tasks") },
+    { "workspaces", N_("Workspaces") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
+    if (g_strcmp0 (table, titles[i].table) == 0)
+      return _(titles[i].title);
+
+  return table;
+}
+
+static void
+update (AstroSyncProgress *self)
+{
+  guint n_shapes = self->engine != NULL ? astro_sync_engine_get_n_shapes (self->engine) : 0;
+  AstroSyncStatus status = self->engine != NULL ? astro_sync_engine_get_status (self->engine)
+                                                : ASTRO_SYNC_STATUS_OFFLINE;
+
+  /* a spinner that turns while nothing moves would lie: the offline
+   * banner says what is wrong instead */
+  gtk_spinner_set_spinning (self->spinner, status == ASTRO_SYNC_STATUS_CONNECTING ||
+                                           status == ASTRO_SYNC_STATUS_SYNCING);
+
+  while (self->rows->len > n_shapes)
+    {
+      gtk_list_box_remove (self->list_box, g_ptr_array_index (self->rows, self->rows->len - 1));
+      g_ptr_array_set_size (self->rows, self->rows->len - 1);
+    }
+
+  for (guint i = 0; i < n_shapes; i++)
+    {
+      const AstroShapeInfo *info = astro_sync_engine_get_shape (self->engine, i);
+      g_autofree char *received = NULL;
+      GtkWidget *row;
+
+      if (i >= self->rows->len)
+        {
+          row = adw_action_row_new ();
+          adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          gtk_list_box_append (self->list_box, row);
+          g_ptr_array_add (self->rows, row);
+        }
+      row = g_ptr_array_index (self->rows, i);
+
+      if (info->up_to_date)
+        received = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d row, complete", "%d rows, complete",
+                                                 info->rows_received),
+                                    (int) info->rows_received);
+      else
+        received = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d row received", "%d rows received",
+                                                 info->rows_received),
+                                    (int) info->rows_received);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), table_title (info->table));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), received);
+    }
+}
+
+/*
+ * GObject overrides
+ */
+
+static void
+astro_sync_progress_dispose (GObject *object)
+{
+  AstroSyncProgress *self = ASTRO_SYNC_PROGRESS (object);
+
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
+  g_clear_object (&self->engine);
+  gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_SYNC_PROGRESS);
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (astro_sync_progress_parent_class)->dispose (object);
+}
+
+static void
+astro_sync_progress_class_init (AstroSyncProgressClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = astro_sync_progress_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-sync-progress.ui");
+  gtk_widget_class_bind_template_child (widget_class, AstroSyncProgress, spinner);
+  gtk_widget_class_bind_template_child (widget_class, AstroSyncProgress, list_box);
+}
+
+static void
+astro_sync_progress_init (AstroSyncProgress *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->rows = g_ptr_array_new ();
+}
+
+/*
+ * Public API
+ */
+
+void
+astro_sync_progress_set_engine (AstroSyncProgress *self,
+                                AstroSyncEngine   *engine)
+{
+  g_return_if_fail (ASTRO_IS_SYNC_PROGRESS (self));
+  g_return_if_fail (engine == NULL || ASTRO_IS_SYNC_ENGINE (engine));
+
+  if (self->engine != NULL)
+    g_signal_handlers_disconnect_by_data (self->engine, self);
+  g_set_object (&self->engine, engine);
+
+  if (engine != NULL)
+    {
+      g_signal_connect_object (engine, "notify::status", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (engine, "shape-changed", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+    }
+
+  update (self);
+}
