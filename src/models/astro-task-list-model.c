@@ -193,7 +193,13 @@ refresh_cached (AstroTaskListModel *self,
     }
 }
 
-/* A whole new list: one items-changed, never one per row. */
+/* GTK 4.8's list views look for their focused and selected items among the
+ * added ones when those fell in the removed range: one get_item() per added
+ * row, each a read of the store, seconds for 100,000 tasks. Removing first
+ * and adding after describes the same change with nothing to look through. */
+#define MAX_ADDED_WITH_REMOVED 32
+
+/* A whole new list: one change, never one per row. */
 static void
 reload (AstroTaskListModel *self)
 {
@@ -205,7 +211,7 @@ reload (AstroTaskListModel *self)
   do
     {
       g_autoptr(GPtrArray) ids = NULL;
-      guint old_n, new_n;
+      guint old_n, new_n, notified_n;
 
       self->reload_pending = FALSE;
 
@@ -213,15 +219,42 @@ reload (AstroTaskListModel *self)
       if (ids == NULL)
         return;
 
-      old_n = self->ids->len;
+      old_n = notified_n = self->ids->len;
       new_n = ids->len;
+      self->emitting = TRUE;
+
+      if (old_n > MAX_ADDED_WITH_REMOVED && new_n > MAX_ADDED_WITH_REMOVED)
+        {
+          /* The rows past the first few first, then those: the view's
+           * anchor is near the top, and it finds it again among only
+           * MAX_ADDED_WITH_REMOVED rows, still reusing its row widgets. */
+          g_autoptr(GPtrArray) between = g_ptr_array_sized_new (new_n);
+          GPtrArray *old_ids = self->ids;
+
+          for (guint i = 0; i < MAX_ADDED_WITH_REMOVED; i++)
+            g_ptr_array_add (between, g_ptr_array_index (old_ids, i));
+          for (guint i = MAX_ADDED_WITH_REMOVED; i < new_n; i++)
+            g_ptr_array_add (between, g_ptr_array_index (ids, i));
+
+          self->ids = between;
+          g_list_model_items_changed (G_LIST_MODEL (self), MAX_ADDED_WITH_REMOVED,
+                                      old_n - MAX_ADDED_WITH_REMOVED,
+                                      new_n - MAX_ADDED_WITH_REMOVED);
+          self->ids = old_ids;
+          old_n = new_n = MAX_ADDED_WITH_REMOVED;
+        }
+      else if (old_n > 0 && new_n > MAX_ADDED_WITH_REMOVED)
+        {
+          g_ptr_array_set_size (self->ids, 0);
+          g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
+          old_n = 0;
+        }
+
       g_ptr_array_unref (self->ids);
       self->ids = g_steal_pointer (&ids);
-
-      self->emitting = TRUE;
       if (old_n != 0 || new_n != 0)
         g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, new_n);
-      if (old_n != new_n)
+      if (self->ids->len != notified_n)
         g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
       self->emitting = FALSE;
     }
@@ -246,6 +279,18 @@ flush_pending (AstroTaskListModel *self)
     return;
 
   self->pending_removed = self->pending_added = 0;
+
+  if (removed > 0 && added > MAX_ADDED_WITH_REMOVED)
+    {
+      /* the list as it is between the two: the added rows not yet in it */
+      guint split = self->split;
+
+      self->split = self->pending_pos;
+      g_list_model_items_changed (G_LIST_MODEL (self), self->pending_pos, removed, 0);
+      self->split = split;
+      removed = 0;
+    }
+
   g_list_model_items_changed (G_LIST_MODEL (self), self->pending_pos, removed, added);
   if (removed != added)
     g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
