@@ -310,12 +310,16 @@ astro_window_constructed (GObject *object)
       g_signal_connect_object (self->store, "rows-changed",
                                G_CALLBACK (on_store_rows_changed_cb), self,
                                G_CONNECT_SWAPPED);
+      /* The organization first: the task list is then listed once, for it,
+       * not for every organization and again (twice the start-up's work). */
+      astro_organization_switcher_set_store (self->organization_switcher, self->store);
+      astro_tasks_page_set_organization (self->tasks_page,
+                                         astro_organization_switcher_get_organization_id (self->organization_switcher));
       astro_tasks_page_set_store (self->tasks_page, self->store);
       astro_repositories_page_set_store (self->repositories_page, self->store);
       astro_workspaces_page_set_store (self->workspaces_page, self->store);
       g_signal_connect_object (self->organization_switcher, "notify::organization-id",
                                G_CALLBACK (on_organization_changed_cb), self, G_CONNECT_SWAPPED);
-      astro_organization_switcher_set_store (self->organization_switcher, self->store);
       on_organization_changed_cb (self);
       update_summary (self);
     }
