@@ -3,8 +3,9 @@
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
  * Two short boxed lists bound to list stores of AstroRepositoryItem: the
- * repositories of the user's organizations with the folder linked to each on
- * this device (or "Not on this device"), and the local-only projects.
+ * active organization's repositories with the folder linked to each on this
+ * device (or "Not on this device"), and the local-only projects, which belong
+ * to no organization and so show whichever is active.
  */
 #define G_LOG_DOMAIN "astro-repositories-page"
 
@@ -20,6 +21,7 @@ struct _AstroRepositoriesPage
   AdwBin      parent_instance;
 
   AstroStore *store;
+  char       *organization_id;  /* NULL: every organization's */
   GListStore *repositories;
   GListStore *local_projects;
 
@@ -115,6 +117,7 @@ astro_repositories_page_dispose (GObject *object)
   g_clear_object (&self->repositories);
   g_clear_object (&self->local_projects);
   g_clear_object (&self->store);
+  g_clear_pointer (&self->organization_id, g_free);
 
   G_OBJECT_CLASS (astro_repositories_page_parent_class)->dispose (object);
 }
@@ -171,6 +174,21 @@ astro_repositories_page_set_store (AstroRepositoriesPage *self,
   astro_repositories_page_refresh (self);
 }
 
+/* The window's organization switcher: NULL before the first sync. */
+void
+astro_repositories_page_set_organization (AstroRepositoriesPage *self,
+                                          const char            *organization_id)
+{
+  g_return_if_fail (ASTRO_IS_REPOSITORIES_PAGE (self));
+
+  if (g_strcmp0 (organization_id, self->organization_id) == 0)
+    return;
+
+  g_free (self->organization_id);
+  self->organization_id = g_strdup (organization_id);
+  astro_repositories_page_refresh (self);
+}
+
 /* After the store's repositories changed, or a folder was linked or unlinked. */
 void
 astro_repositories_page_refresh (AstroRepositoriesPage *self)
@@ -185,7 +203,9 @@ astro_repositories_page_refresh (AstroRepositoriesPage *self)
   if (self->store == NULL)
     return;
 
-  repositories = astro_store_list_rows (self->store, "repositories", NULL, NULL, NULL);
+  repositories = self->organization_id != NULL
+    ? astro_store_list_rows (self->store, "repositories", "organization_id", self->organization_id, NULL)
+    : astro_store_list_rows (self->store, "repositories", NULL, NULL, NULL);
   links = astro_store_list_local_repos (self->store, NULL);
 
   for (guint i = 0; repositories != NULL && i < repositories->len; i++)

@@ -274,6 +274,7 @@ on_organization_changed_cb (AstroWindow *self)
 
   astro_tasks_page_set_organization (self->tasks_page, id);
   astro_workspaces_page_set_organization (self->workspaces_page, id);
+  astro_repositories_page_set_organization (self->repositories_page, id);
 }
 
 static void

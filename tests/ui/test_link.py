@@ -72,6 +72,14 @@ class LinkTest(unittest.TestCase):
                     name_is="%s (remote “origin”)" % os.path.realpath(checkout))
         uitest.find(self.window, "a repository elsewhere", role_name="label", name_is="Not on this device")
         uitest.screenshot("repositories.png")
+        # only the active organization's repositories are listed
+        repositories = self.server.control("GET", "rows/repositories")
+        titles = {uitest.name(n) for n in uitest.find_all(self.window, role_name="label")}
+        others = [r for r in repositories if r["organization_id"] != self.repository["organization_id"]]
+        self.assertTrue(others)
+        for other in others:
+            self.assertNotIn(other["name"], titles)
+        self.assertIn("Design-System", titles)
 
         # and unlinking from there forgets the link
         uitest.click(uitest.find(self.window, "Unlink", role_name="push button", name_is="Unlink"))
