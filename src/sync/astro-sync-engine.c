@@ -57,7 +57,14 @@ struct _AstroSyncEngine
   GPtrArray        *streams;
   GNetworkMonitor  *network_monitor;
   gboolean          refreshing;
+  gboolean          refresh_failed;   /* signed out: no second try */
   gint64            refreshed_at;
+
+  /* refreshes running on a worker: stop waits for them, as they use the
+   * caller's refresh_data, which may go once stop returns */
+  GMutex            refresh_lock;
+  GCond             refresh_done;
+  guint             refreshes_running;
 };
 
 G_DEFINE_FINAL_TYPE (AstroSyncEngine, astro_sync_engine, G_TYPE_OBJECT)
@@ -271,6 +278,11 @@ refresh_in_thread (GTask        *task,
     g_task_return_error (task, g_steal_pointer (&error));
   else
     g_task_return_pointer (task, token, g_free);
+
+  g_mutex_lock (&self->refresh_lock);
+  self->refreshes_running--;
+  g_cond_broadcast (&self->refresh_done);
+  g_mutex_unlock (&self->refresh_lock);
 }
 
 static void
@@ -290,6 +302,7 @@ on_refreshed_cb (GObject      *source,
       ShapeUpdate *update = g_new0 (ShapeUpdate, 1);
 
       g_warning ("Could not renew the sign-in: %s", error->message);
+      self->refresh_failed = TRUE;
       update->engine = g_object_ref (self);
       update->signed_out = TRUE;
       g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
@@ -316,7 +329,9 @@ on_stream_unauthorized_cb (AstroShapeStream *stream,
 {
   g_autoptr(GTask) task = NULL;
 
-  if (self->refreshing)
+  /* a refused refresh signed out: the streams that hear 401 after it
+   * wait for the stop that follows */
+  if (self->refreshing || self->refresh_failed)
     return;
 
   /* a request sent just before the last refresh finished: its token was old */
@@ -338,6 +353,9 @@ on_stream_unauthorized_cb (AstroShapeStream *stream,
     }
 
   self->refreshing = TRUE;
+  g_mutex_lock (&self->refresh_lock);
+  self->refreshes_running++;
+  g_mutex_unlock (&self->refresh_lock);
   task = g_task_new (self, NULL, on_refreshed_cb, NULL);
   g_task_run_in_thread (task, refresh_in_thread);
 }
@@ -528,6 +546,8 @@ astro_sync_engine_finalize (GObject *object)
     explicit_bzero (self->access_token, strlen (self->access_token));
   g_clear_pointer (&self->access_token, g_free);
   g_mutex_clear (&self->token_lock);
+  g_mutex_clear (&self->refresh_lock);
+  g_cond_clear (&self->refresh_done);
 
   G_OBJECT_CLASS (astro_sync_engine_parent_class)->finalize (object);
 }
@@ -592,6 +612,8 @@ static void
 astro_sync_engine_init (AstroSyncEngine *self)
 {
   g_mutex_init (&self->token_lock);
+  g_mutex_init (&self->refresh_lock);
+  g_cond_init (&self->refresh_done);
   self->main_context = g_main_context_ref_thread_default ();
   self->shapes = g_array_new (FALSE, TRUE, sizeof (AstroShapeInfo));
   g_array_set_clear_func (self->shapes, shape_info_clear);
@@ -664,6 +686,9 @@ astro_sync_engine_start (AstroSyncEngine *self)
     }
 
   self->signed_out = FALSE;
+  /* a refresh cut short by the last stop never reported back */
+  self->refreshing = FALSE;
+  self->refresh_failed = FALSE;
   g_clear_pointer (&self->sync_context, g_main_context_unref);
   g_clear_pointer (&self->sync_loop, g_main_loop_unref);
   self->sync_context = g_main_context_new ();
@@ -683,6 +708,11 @@ astro_sync_engine_stop (AstroSyncEngine *self)
 
   g_main_context_invoke (self->sync_context, quit_sync_loop, self);
   g_thread_join (g_steal_pointer (&self->thread));
+
+  g_mutex_lock (&self->refresh_lock);
+  while (self->refreshes_running > 0)
+    g_cond_wait (&self->refresh_done, &self->refresh_lock);
+  g_mutex_unlock (&self->refresh_lock);
 
   /* updates the sync thread posted before it stopped are stale now */
   update_status (self);

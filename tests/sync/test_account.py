@@ -92,7 +92,7 @@ class AccountTest(SyncTestCase):
         self.server.control("POST", "faults", {"path": "/api/auth/refresh", "kind": "status", "status": 401,
                                                "body": {"error": "unauthorized"}, "count": 5})
         result = self.sync_once(env=self.env(token=False), check=False)
-        self.assertEqual(result.returncode, 3)
+        self.assertEqual(result.returncode, 3, result.stderr)
         self.assertIn("signed out", result.stderr)
 
     def test_logout_clears_synced_data_and_keeps_links(self):
