@@ -83,6 +83,7 @@ start_engine (AstroApplication *self,
 
   self->engine = astro_sync_engine_new (self->store, &options);
   astro_sync_engine_start (self->engine);
+  _astro_application_writes_start (self);
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window != NULL)
@@ -232,6 +233,8 @@ on_sign_out_response_cb (AdwMessageDialog *dialog,
   if (!g_str_equal (response, "sign-out") || self->account == NULL)
     return;
 
+  _astro_application_writes_stop (self);
+
   if (self->engine != NULL)
     {
       astro_sync_engine_stop (self->engine);
@@ -308,6 +311,7 @@ astro_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-help-overlay", help_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.sync-now", sync_accels);
+  _astro_application_writes_init (self);
 
   open_store (self);
   start_sync (self);
@@ -320,6 +324,7 @@ astro_application_shutdown (GApplication *application)
 {
   AstroApplication *self = ASTRO_APPLICATION (application);
 
+  _astro_application_writes_stop (self);
   if (self->engine != NULL)
     astro_sync_engine_stop (self->engine);
 
@@ -358,6 +363,8 @@ astro_application_finalize (GObject *object)
   AstroApplication *self = ASTRO_APPLICATION (object);
 
   g_clear_object (&self->linker);
+  g_clear_pointer (&self->watchers, g_hash_table_unref);
+  g_clear_pointer (&self->dirty_checkouts, g_hash_table_unref);
   g_clear_object (&self->engine);
   g_clear_object (&self->account);
   g_clear_object (&self->store);
