@@ -265,7 +265,7 @@ send_git_status (AstroApplication     *self,
       json_object_set_int_member (git, "behind", astro_checkout_watcher_get_behind (watcher));
       json_object_set_object_member (fields, "git_status", g_steal_pointer (&git));
       /* detached: the branch it was on is still the best name for it */
-      if (branch != NULL)
+      if (!same_branch)
         json_object_set_string_member (fields, "git_branch", branch);
 
       /* frequent and last-one-wins: no precondition */
