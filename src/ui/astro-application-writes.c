@@ -13,9 +13,9 @@
  *   this machine has a checkout watcher; its changes become, two seconds
  *   after the last one, a PATCH of git_branch and git_status (the outbox
  *   merges the ones not yet sent).
- * - presence: while the window is used (active, input in the last minutes),
- *   those workspaces get last_activity_at and status active every three
- *   minutes; after ten minutes without use they go idle, once.
+ * - presence: while the window is used (active, input in the last five
+ *   minutes), those workspaces get last_activity_at and status active every
+ *   three minutes; after ten minutes without input they go idle, once.
  */
 #define G_LOG_DOMAIN "astro-application"
 
@@ -35,8 +35,6 @@
  * shorten them for tests) */
 #define PRESENCE_EVERY_S 180
 #define PRESENCE_IDLE_S  600
-/* Input this recent makes an active window "in use" */
-#define IN_USE_INPUT_S   300
 
 /*
  * Auxiliary methods
@@ -408,14 +406,15 @@ send_presence (AstroApplication *self,
     }
 }
 
+/* Active, with input in the last half of the time that makes it idle */
 static gboolean
 window_in_use (AstroApplication *self,
-               gint64            now)
+               gint64            now,
+               gint64            idle_after)
 {
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
 
-  return window != NULL && gtk_window_is_active (window) &&
-         now - self->last_input_us < (gint64) IN_USE_INPUT_S * G_USEC_PER_SEC;
+  return window != NULL && gtk_window_is_active (window) && now - self->last_input_us < idle_after / 2;
 }
 
 static gboolean
@@ -429,7 +428,7 @@ on_presence_tick_cb (gpointer data)
   if (self->outbox == NULL)
     return G_SOURCE_CONTINUE;
 
-  if (window_in_use (self, now))
+  if (window_in_use (self, now, idle_after))
     {
       self->idle_sent = FALSE;
       if (self->presence_sent_us == 0 || now - self->presence_sent_us >= every)

@@ -43,6 +43,9 @@ class WritesTest(unittest.TestCase):
         self.env = {"ASTROLABE_SERVER": self.server.url, "ASTROLABE_TOKEN": login["access_token"],
                     "ASTRO_OUTBOX_BACKOFF_MS": "200", "ASTRO_OUTBOX_BACKOFF_MAX_MS": "1000",
                     "G_MESSAGES_DEBUG": os.environ.get("G_MESSAGES_DEBUG", "")}
+        if self._testMethodName == "test_presence":
+            # minutes become seconds
+            self.env.update({"ASTRO_PRESENCE_EVERY_S": "2", "ASTRO_PRESENCE_IDLE_S": "8"})
         self.app = uitest.App(env=self.env)
         self.addCleanup(self.app.stop)
         if os.environ.get("ASTRO_DEBUG_UI"):
@@ -214,6 +217,38 @@ class WritesTest(unittest.TestCase):
         uitest.wait_for("the retried change on the server",
                         lambda: self.server_row("tasks", task["id"])["status"] == "Todo", timeout=30)
         uitest.wait_for("the list row", lambda: self.status_of_row(task) == "● Todo", timeout=10)
+
+    def test_presence(self):
+        """Used, this person's workspaces here say so every few minutes; unused, they go idle once."""
+        task = self.tasks[0]
+        mine = {"id": "00000000-0000-4000-8000-0000000000c1", "organization_id": self.organization["id"],
+                "repository_id": next(iter(self.repositories)), "task_id": task["id"], "owner_id": self.user["id"],
+                "type": "local", "device_name": DEVICE, "status": "idle",
+                "last_activity_at": "2026-01-01 00:00:00+00", "created_at": "2026-01-01 00:00:00+00",
+                "updated_at": "2026-01-01 00:00:00+00"}
+        theirs = dict(mine, id="00000000-0000-4000-8000-0000000000c2", device_name="elsewhere")
+        self.server.control("POST", "rows/workspaces", mine)
+        self.server.control("POST", "rows/workspaces", theirs)
+        uitest.wait_for("the workspaces here", lambda: len(self.local(
+            "SELECT id FROM workspaces WHERE id IN (?, ?)", mine["id"], theirs["id"])) == 2)
+
+        # in use: a click in the window
+        uitest.click_at(uitest.find(self.window, "the search entry", role_name="entry", name_contains="Search Tasks"))
+        uitest.wait_for("this one active", lambda: self.server_row("workspaces", mine["id"])["status"] == "active",
+                        timeout=20)
+        first = self.server_row("workspaces", mine["id"])["last_activity_at"]
+        self.assertGreater(first, mine["last_activity_at"])
+
+        # then nothing: idle, once; the other machine's workspace was never touched
+        uitest.wait_for("this one idle", lambda: self.server_row("workspaces", mine["id"])["status"] == "idle",
+                        timeout=30)
+        self.assertEqual(self.server_row("workspaces", theirs["id"])["status"], "idle")
+        self.assertEqual(self.server_row("workspaces", theirs["id"])["last_activity_at"], theirs["last_activity_at"])
+        idle_writes = self.local("SELECT count(*) FROM outbox WHERE payload = '{\"status\":\"idle\"}'")
+        time.sleep(4)
+        self.assertEqual(self.local("SELECT count(*) FROM outbox WHERE payload = '{\"status\":\"idle\"}'"),
+                         idle_writes)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
