@@ -1018,6 +1018,7 @@ test_clear_synced_keeps_local (Fixture       *fixture,
   astro_batch_set_state (batch, state);
   apply_ok (fixture, batch);
   g_assert_true (astro_store_save_local_repo (fixture->store, repo, &error));
+  drain ();
   g_ptr_array_set_size (fixture->events, 0);
 
   g_assert_true (astro_store_clear_synced (fixture->store, &error));

@@ -187,7 +187,11 @@ refresh_cached (AstroTaskListModel *self,
 
       row = astro_store_get_row (self->store, "tasks", id, &error);
       if (row != NULL)
-        astro_task_update_from_row (task, row);
+        {
+          /* a write's settling changes no value, only this */
+          astro_task_set_pending (task, astro_store_row_is_pending (self->store, "tasks", id));
+          astro_task_update_from_row (task, row);
+        }
       else if (error != NULL)
         g_warning ("Could not read the task %s: %s", id, error->message);
     }
@@ -692,6 +696,7 @@ astro_task_list_model_get_item (GListModel *model,
   if (error != NULL)
     g_warning ("Could not read the task %s: %s", id, error->message);
   task = row != NULL ? astro_task_new_from_row (row) : astro_task_new (id);
+  astro_task_set_pending (task, row != NULL && astro_store_row_is_pending (self->store, "tasks", id));
 
   g_hash_table_insert (self->cache, (gpointer) astro_task_get_id (task), task);
   g_object_weak_ref (G_OBJECT (task), on_task_finalized_cb, self);

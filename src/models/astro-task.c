@@ -29,6 +29,7 @@ enum {
   PROP_BRANCH,
   N_TEXT_PROPS,
   PROP_PRIORITY = N_TEXT_PROPS,
+  PROP_PENDING,
   N_PROPS
 };
 
@@ -38,6 +39,7 @@ struct _AstroTask
 
   char    *text[N_TEXT_PROPS];  /* [PROP_0] is unused */
   int      priority;
+  gboolean pending;
 };
 
 G_DEFINE_FINAL_TYPE (AstroTask, astro_task, G_TYPE_OBJECT)
@@ -111,6 +113,8 @@ astro_task_get_property (GObject    *object,
     g_value_set_string (value, self->text[prop_id]);
   else if (prop_id == PROP_PRIORITY)
     g_value_set_int (value, self->priority);
+  else if (prop_id == PROP_PENDING)
+    g_value_set_boolean (value, self->pending);
   else
     G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
 }
@@ -174,6 +178,10 @@ astro_task_class_init (AstroTaskClass *klass)
     g_param_spec_string ("branch", NULL, NULL, NULL, flags);
   properties [PROP_PRIORITY] =
     g_param_spec_int ("priority", NULL, NULL, G_MININT, G_MAXINT, 0, flags);
+  /* Whether the values shown include writes the server has not confirmed
+   * yet (astro_store_row_is_pending()); whoever reads the row sets it. */
+  properties [PROP_PENDING] =
+    g_param_spec_boolean ("pending", NULL, NULL, FALSE, flags);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
@@ -380,4 +388,25 @@ astro_task_get_branch (AstroTask *self)
 {
   g_return_val_if_fail (ASTRO_IS_TASK (self), NULL);
   return self->text[PROP_BRANCH];
+}
+
+gboolean
+astro_task_get_pending (AstroTask *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK (self), FALSE);
+  return self->pending;
+}
+
+void
+astro_task_set_pending (AstroTask *self,
+                        gboolean   pending)
+{
+  g_return_if_fail (ASTRO_IS_TASK (self));
+
+  pending = !!pending;
+  if (pending == self->pending)
+    return;
+
+  self->pending = pending;
+  g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_PENDING]);
 }

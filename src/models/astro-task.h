@@ -32,5 +32,8 @@ const char *astro_task_get_repository_id    (AstroTask  *self);
 const char *astro_task_get_description      (AstroTask  *self);
 const char *astro_task_get_external_url     (AstroTask  *self);
 const char *astro_task_get_branch           (AstroTask  *self);
+gboolean    astro_task_get_pending          (AstroTask  *self);
+void        astro_task_set_pending          (AstroTask  *self,
+                                             gboolean    pending);
 
 G_END_DECLS

@@ -630,7 +630,9 @@ astro_store_set_background (AstroStore *self,
   self->background = !!background;
 }
 
-/* Sign-out: every synced row and every shape's state go, local_repos stays. */
+/* Sign-out: every synced row and every shape's state go, and so do the
+ * writes not yet sent and the overlay's bases (they were this account's,
+ * and must never be sent as the next one's); local_repos stays. */
 gboolean
 astro_store_clear_synced (AstroStore  *self,
                           GError     **error)
@@ -670,6 +672,9 @@ astro_store_clear_synced (AstroStore  *self,
 
   if (local_error != NULL ||
       !_astro_store_exec (self->writer, "DELETE FROM sync_state", &local_error) ||
+      !_astro_store_exec (self->writer, "DELETE FROM outbox", &local_error) ||
+      !_astro_store_exec (self->writer, "DELETE FROM overlay_base", &local_error) ||
+      !_astro_store_exec (self->writer, "DELETE FROM seen_txids", &local_error) ||
       !_astro_store_exec (self->writer, "COMMIT", &local_error))
     {
       _astro_store_exec (self->writer, "ROLLBACK", NULL);

@@ -233,6 +233,19 @@ local_repo_from_statement (sqlite3_stmt *stmt)
   return repo;
 }
 
+/* What is on this device changed (a folder linked, relinked or unlinked):
+ * whoever offers work on the linked repositories looks again. */
+static void
+post_local_repo_changed (AstroStore *self,
+                         const char *path,
+                         gboolean    deleted)
+{
+  g_autoptr(AstroRowsChanged) changes = astro_rows_changed_new ("local_repos");
+
+  g_ptr_array_add (deleted ? changes->deleted : changes->updated, g_strdup (path));
+  _astro_store_post_rows_changed (self, changes);
+}
+
 /* Inserts or replaces by path; device_id and created_at are filled in when unset. */
 gboolean
 astro_store_save_local_repo (AstroStore            *self,
@@ -279,7 +292,11 @@ astro_store_save_local_repo (AstroStore            *self,
   sqlite3_bind_text (stmt, 7, repo->last_opened_at, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 8, repo->created_at != NULL ? repo->created_at : now, -1, SQLITE_STATIC);
 
-  return step_done (self, stmt, "Could not save the linked folder", error);
+  if (!step_done (self, stmt, "Could not save the linked folder", error))
+    return FALSE;
+
+  post_local_repo_changed (self, repo->path, FALSE);
+  return TRUE;
 }
 
 AstroLocalRepo *
@@ -357,5 +374,9 @@ astro_store_delete_local_repo (AstroStore  *self,
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
-  return step_done (self, stmt, "Could not unlink the folder", error);
+  if (!step_done (self, stmt, "Could not unlink the folder", error))
+    return FALSE;
+
+  post_local_repo_changed (self, path, TRUE);
+  return TRUE;
 }

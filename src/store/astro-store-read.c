@@ -419,3 +419,34 @@ astro_store_dup_user_name (AstroStore *self,
   return g_strdup (astro_row_get (user, "name") != NULL ? astro_row_get (user, "name")
                                                         : astro_row_get (user, "email"));
 }
+
+/* The colour an organization's tasks of @status carry, so that a task moved
+ * to that status by this app shows the same; NULL if none has it. */
+char *
+astro_store_dup_status_color (AstroStore *self,
+                              const char *organization_id,
+                              const char *status)
+{
+  sqlite3_stmt *stmt;
+  char *color = NULL;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+
+  if (organization_id == NULL || status == NULL)
+    return NULL;
+
+  stmt = _astro_store_prepare (self->db, self->statements,
+                               "SELECT status_color FROM tasks WHERE organization_id = ?1 AND status = ?2"
+                               " AND status_color IS NOT NULL AND deleted_at IS NULL LIMIT 1", NULL);
+  if (stmt == NULL)
+    return NULL;
+
+  sqlite3_bind_text (stmt, 1, organization_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    color = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+
+  return color;
+}

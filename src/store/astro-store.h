@@ -94,6 +94,9 @@ GPtrArray       *astro_store_list_rows           (AstroStore             *self,
                                                   GError                **error);
 char            *astro_store_dup_user_name       (AstroStore             *self,
                                                   const char             *user_id);
+char            *astro_store_dup_status_color    (AstroStore             *self,
+                                                  const char             *organization_id,
+                                                  const char             *status);
 GPtrArray       *astro_store_list_task_ids       (AstroStore             *self,
                                                   const AstroTaskFilter  *filter,
                                                   GError                **error);

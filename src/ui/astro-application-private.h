@@ -7,6 +7,7 @@
 #include "astro-account.h"
 #include "astro-application.h"
 #include "astro-linker.h"
+#include "astro-outbox.h"
 #include "astro-sync-engine.h"
 #include "astro-window.h"
 
@@ -18,6 +19,18 @@ struct _AstroApplication
 
   AstroStore      *store;
   GError          *store_error;
+
+  /* astro-application-writes.c */
+  AstroOutbox     *outbox;            /* while signed in */
+  GHashTable      *watchers;          /* linked folder → AstroCheckoutWatcher */
+  GHashTable      *dirty_checkouts;   /* folders whose git status is to be sent */
+  guint            git_source;
+  guint            watchers_source;
+  guint            presence_source;
+  gint64           last_input_us;     /* monotonic */
+  gint64           presence_sent_us;  /* monotonic; 0: not since in use */
+  gboolean         idle_sent;
+
   AstroAccount    *account;
   AstroSyncEngine *engine;
   AstroLinker     *linker;
@@ -28,5 +41,8 @@ AstroWindow *_astro_application_ensure_window (AstroApplication *self);
 void         _astro_application_folders_init  (AstroApplication *self);
 void         _astro_application_open_folder   (AstroApplication *self,
                                                GFile            *folder);
+void         _astro_application_writes_init   (AstroApplication *self);
+void         _astro_application_writes_start  (AstroApplication *self);
+void         _astro_application_writes_stop   (AstroApplication *self);
 
 G_END_DECLS

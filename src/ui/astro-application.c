@@ -113,6 +113,7 @@ start_engine (AstroApplication *self,
 
   self->engine = astro_sync_engine_new (self->store, &options);
   astro_sync_engine_start (self->engine);
+  _astro_application_writes_start (self);
 
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window != NULL)
@@ -262,6 +263,8 @@ on_sign_out_response_cb (AdwMessageDialog *dialog,
   if (!g_str_equal (response, "sign-out") || self->account == NULL)
     return;
 
+  _astro_application_writes_stop (self);
+
   if (self->engine != NULL)
     {
       astro_sync_engine_stop (self->engine);
@@ -278,15 +281,34 @@ sign_out_action (GSimpleAction *action,
                  gpointer       user_data)
 {
   AstroApplication *self = user_data;
+  g_autoptr(GPtrArray) waiting = NULL;
+  g_autoptr(GPtrArray) sending = NULL;
   GtkWidget *dialog;
+  guint unsent;
 
   if (self->account == NULL)
     return;
+
+  /* signing out drops the outbox with the synced tables: say so first */
+  waiting = astro_store_outbox_list (self->store, "pending", NULL);
+  sending = astro_store_outbox_list (self->store, "sending", NULL);
+  unsent = (waiting != NULL ? waiting->len : 0) + (sending != NULL ? sending->len : 0);
 
   dialog = adw_message_dialog_new (GTK_WINDOW (_astro_application_ensure_window (self)),
                                    _("Sign Out?"),
                                    _("The team’s data is removed from this computer until you sign in "
                                      "again. Linked folders stay linked."));
+  if (unsent > 0)
+    adw_message_dialog_format_body (ADW_MESSAGE_DIALOG (dialog),
+                                    g_dngettext (GETTEXT_PACKAGE,
+                                                 "The team’s data is removed from this computer until you sign "
+                                                 "in again, and %u change not sent yet is lost. Linked folders "
+                                                 "stay linked.",
+                                                 "The team’s data is removed from this computer until you sign "
+                                                 "in again, and %u changes not sent yet are lost. Linked folders "
+                                                 "stay linked.",
+                                                 unsent),
+                                    unsent);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "sign-out", _("_Sign Out"),
@@ -375,6 +397,7 @@ astro_application_startup (GApplication *application)
                                G_CALLBACK (apply_color_scheme), self, G_CONNECT_SWAPPED);
       apply_color_scheme (self);
     }
+  _astro_application_writes_init (self);
 
   open_store (self);
   start_sync (self);
@@ -387,6 +410,7 @@ astro_application_shutdown (GApplication *application)
 {
   AstroApplication *self = ASTRO_APPLICATION (application);
 
+  _astro_application_writes_stop (self);
   if (self->engine != NULL)
     astro_sync_engine_stop (self->engine);
 
@@ -426,6 +450,8 @@ astro_application_finalize (GObject *object)
 
   g_clear_object (&self->linker);
   g_clear_object (&self->settings);
+  g_clear_pointer (&self->watchers, g_hash_table_unref);
+  g_clear_pointer (&self->dirty_checkouts, g_hash_table_unref);
   g_clear_object (&self->engine);
   g_clear_object (&self->account);
   g_clear_object (&self->store);

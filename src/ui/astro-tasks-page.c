@@ -27,6 +27,8 @@ struct _AstroTasksPage
   AstroTaskListModel *model;
   char               *organization_id;  /* the window's switcher's; NULL: all */
   char               *search;
+  AstroTask          *shown;              /* the detail's */
+  guint               reselect_source;
 
   AdwLeaflet         *leaflet;
   AstroTaskDetail    *detail;
@@ -124,6 +126,36 @@ on_items_changed_cb (AstroTasksPage *self)
   update_empty_state (self);
 }
 
+static GtkSingleSelection *
+get_selection (AstroTasksPage *self)
+{
+  return GTK_SINGLE_SELECTION (gtk_list_view_get_model (self->list_view));
+}
+
+/* The list settled after the shown task left its place: select it where it
+ * is now, or let the detail go if it is gone (filtered out, deleted). */
+static gboolean
+on_reselect_cb (gpointer data)
+{
+  AstroTasksPage *self = data;
+  GtkSingleSelection *selection = get_selection (self);
+  guint position;
+
+  self->reselect_source = 0;
+  if (self->shown == NULL || gtk_single_selection_get_selected_item (selection) != NULL)
+    return G_SOURCE_REMOVE;
+
+  if (astro_task_list_model_find (self->model, astro_task_get_id (self->shown), &position))
+    gtk_single_selection_set_selected (selection, position);
+  else
+    {
+      g_clear_object (&self->shown);
+      astro_task_detail_set_task (self->detail, NULL);
+    }
+
+  return G_SOURCE_REMOVE;
+}
+
 /* The detail beside the list, or over it on a narrow window. */
 static void
 on_selected_cb (AstroTasksPage     *self,
@@ -132,6 +164,17 @@ on_selected_cb (AstroTasksPage     *self,
 {
   AstroTask *task = gtk_single_selection_get_selected_item (selection);
 
+  /* A change of the shown task re-sorts the list: the model takes the task
+   * out and puts it back elsewhere, which unselects it. The detail stays
+   * (its drop-down may still be open), and the task is selected again. */
+  if (task == NULL && self->shown != NULL)
+    {
+      if (self->reselect_source == 0)
+        self->reselect_source = g_idle_add (on_reselect_cb, self);
+      return;
+    }
+
+  g_set_object (&self->shown, task);
   astro_task_detail_set_task (self->detail, task);
   if (task != NULL && adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
@@ -171,6 +214,8 @@ astro_tasks_page_dispose (GObject *object)
 {
   AstroTasksPage *self = ASTRO_TASKS_PAGE (object);
 
+  g_clear_handle_id (&self->reselect_source, g_source_remove);
+  g_clear_object (&self->shown);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_TASKS_PAGE);
   g_clear_object (&self->model);
   g_clear_object (&self->store);

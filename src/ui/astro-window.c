@@ -508,6 +508,17 @@ astro_window_show_lasting_toast (AstroWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* A toast made by the caller, with its button and action. */
+void
+astro_window_add_toast (AstroWindow *self,
+                        AdwToast    *toast)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+  g_return_if_fail (ADW_IS_TOAST (toast));
+
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
 void
 astro_window_show_store_error (AstroWindow  *self,
                                const GError *error)

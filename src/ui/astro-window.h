@@ -22,6 +22,8 @@ void         astro_window_show_toast      (AstroWindow    *self,
                                            const char     *message);
 void         astro_window_show_lasting_toast (AstroWindow *self,
                                            const char     *message);
+void         astro_window_add_toast       (AstroWindow    *self,
+                                           AdwToast       *toast);
 void         astro_window_show_store_error (AstroWindow   *self,
                                            const GError   *error);
 void         astro_window_show_sign_in    (AstroWindow    *self,

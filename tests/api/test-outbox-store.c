@@ -217,6 +217,30 @@ test_refetch_settles (Fixture       *fixture,
   assert_task (fixture, "Done", NULL, FALSE);
 }
 
+static void
+test_sign_out_clears (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+
+  apply (fixture, ASTRO_CHANGE_INSERT, 0, "status", "Todo", NULL);
+  write_task (fixture, "{\"status\":\"Done\"}", NULL);
+  assert_task (fixture, "Done", NULL, TRUE);
+
+  /* the next account must neither see nor send this one's writes */
+  g_assert_true (astro_store_clear_synced (fixture->store, &error));
+  g_assert_no_error (error);
+  entries = astro_store_outbox_list (fixture->store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (entries->len, ==, 0);
+  g_assert_false (astro_store_row_is_pending (fixture->store, "tasks", TASK));
+
+  /* and the same task arriving for the next account is just its row */
+  apply (fixture, ASTRO_CHANGE_INSERT, 0, "status", "Todo", NULL);
+  assert_task (fixture, "Todo", NULL, FALSE);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -231,6 +255,8 @@ main (int   argc,
               test_coalescing_only_unsent, fixture_teardown);
   g_test_add ("/outbox-store/refetch", Fixture, NULL, fixture_setup,
               test_refetch_settles, fixture_teardown);
+  g_test_add ("/outbox-store/sign-out-clears", Fixture, NULL, fixture_setup,
+              test_sign_out_clears, fixture_teardown);
 
   return g_test_run ();
 }
