@@ -536,6 +536,12 @@ test_checkpoint_in_background (Fixture       *fixture,
   fixture->store = astro_store_open (fixture->path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (astro_store_count_rows (fixture->store, "tasks", &error), ==, 3000);
+
+  /* quitting the app tidies up: the WAL is empty and the rows in the file */
+  g_assert_true (astro_store_checkpoint (fixture->store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (file_size (wal), ==, 0);
+  g_assert_cmpint (file_size (fixture->path), >=, 24 * 1024 * 1024);
 }
 
 /*

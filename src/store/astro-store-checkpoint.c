@@ -107,3 +107,26 @@ _astro_store_checkpoint_shutdown (AstroStore *self)
 
   g_clear_pointer (&self->checkpointer, sqlite3_close);
 }
+
+/**
+ * astro_store_checkpoint:
+ *
+ * Copies the whole WAL into the database file and empties it, for a process
+ * about to quit: connections do not checkpoint when they close, and the next
+ * start would otherwise read a large WAL before its first frame. Call it on
+ * the main thread once nothing else writes.
+ */
+gboolean
+astro_store_checkpoint (AstroStore  *self,
+                        GError     **error)
+{
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
+
+  rc = sqlite3_wal_checkpoint_v2 (self->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  if (rc != SQLITE_OK)
+    return _astro_store_set_error (error, self->db, rc, "Could not checkpoint the database");
+
+  return TRUE;
+}

@@ -76,6 +76,8 @@ gboolean         astro_store_apply_batch_finish  (AstroStore             *self,
                                                   GError                **error);
 void             astro_store_set_background      (AstroStore             *self,
                                                   gboolean                background);
+gboolean         astro_store_checkpoint          (AstroStore             *self,
+                                                  GError                **error);
 gboolean         astro_store_clear_synced        (AstroStore             *self,
                                                   GError                **error);
 

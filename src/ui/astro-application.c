@@ -414,6 +414,15 @@ astro_application_shutdown (GApplication *application)
   if (self->engine != NULL)
     astro_sync_engine_stop (self->engine);
 
+  if (self->store != NULL)
+    {
+      g_autoptr(GError) error = NULL;
+
+      /* the next start then opens a database with an empty WAL */
+      if (!astro_store_checkpoint (self->store, &error))
+        g_warning ("Could not tidy the local copy before quitting: %s", error->message);
+    }
+
   G_APPLICATION_CLASS (astro_application_parent_class)->shutdown (application);
 }
 

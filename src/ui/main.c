@@ -5,8 +5,17 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <glib-unix.h>
+#include <signal.h>
 
 #include "astro-application.h"
+
+static gboolean
+quit_on_signal (gpointer data)
+{
+  g_application_quit (G_APPLICATION (data));
+  return G_SOURCE_CONTINUE;
+}
 
 int
 main (int   argc,
@@ -21,5 +30,9 @@ main (int   argc,
   g_set_application_name (_("Astrolabe"));
 
   app = astro_application_new ();
+  /* Quit as from the menu, so queued work stops and the database is tidied,
+   * when the session ends or a terminal interrupts. */
+  g_unix_signal_add (SIGTERM, quit_on_signal, app);
+  g_unix_signal_add (SIGINT, quit_on_signal, app);
   return g_application_run (G_APPLICATION (app), argc, argv);
 }
