@@ -8,29 +8,6 @@
 
 #include "astro-store-private.h"
 
-static char *
-dup_column (sqlite3_stmt *stmt,
-            int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
-static gboolean
-step_done (AstroStore    *self,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    return _astro_store_set_error (error, self->db, rc, what);
-
-  return TRUE;
-}
-
 GPtrArray *
 astro_store_list_local_tables (void)
 {
@@ -72,7 +49,7 @@ astro_store_get_setting (AstroStore *self,
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    value = dup_column (stmt, 0);
+    value = _astro_store_dup_column (stmt, 0);
   else if (rc != SQLITE_DONE)
     g_warning ("Could not read the setting %s: %s", key, sqlite3_errmsg (self->db));
   sqlite3_reset (stmt);
@@ -106,7 +83,7 @@ astro_store_set_setting (AstroStore  *self,
   if (value != NULL)
     sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
 
-  return step_done (self, stmt, "Could not save a setting", error);
+  return _astro_store_step_done (self->db, stmt, "Could not save a setting", error);
 }
 
 /* This machine's id, made once and kept: workspaces and links carry it. */
@@ -141,13 +118,13 @@ shape_state_from_statement (sqlite3_stmt *stmt)
 {
   AstroShapeState *state = astro_shape_state_new ((const char *) sqlite3_column_text (stmt, 0));
 
-  state->definition = dup_column (stmt, 1);
-  state->handle = dup_column (stmt, 2);
-  state->offset = dup_column (stmt, 3);
-  state->schema = dup_column (stmt, 4);
+  state->definition = _astro_store_dup_column (stmt, 1);
+  state->handle = _astro_store_dup_column (stmt, 2);
+  state->offset = _astro_store_dup_column (stmt, 3);
+  state->schema = _astro_store_dup_column (stmt, 4);
   state->last_up_to_date = sqlite3_column_int64 (stmt, 5);
   state->row_count = sqlite3_column_int64 (stmt, 6);
-  state->last_error = dup_column (stmt, 7);
+  state->last_error = _astro_store_dup_column (stmt, 7);
   return state;
 }
 
@@ -223,13 +200,13 @@ local_repo_from_statement (sqlite3_stmt *stmt)
 {
   AstroLocalRepo *repo = astro_local_repo_new ((const char *) sqlite3_column_text (stmt, 0));
 
-  repo->repository_id = dup_column (stmt, 1);
-  repo->remote_name = dup_column (stmt, 2);
-  repo->remote_key = dup_column (stmt, 3);
-  repo->device_id = dup_column (stmt, 4);
-  repo->color = dup_column (stmt, 5);
-  repo->last_opened_at = dup_column (stmt, 6);
-  repo->created_at = dup_column (stmt, 7);
+  repo->repository_id = _astro_store_dup_column (stmt, 1);
+  repo->remote_name = _astro_store_dup_column (stmt, 2);
+  repo->remote_key = _astro_store_dup_column (stmt, 3);
+  repo->device_id = _astro_store_dup_column (stmt, 4);
+  repo->color = _astro_store_dup_column (stmt, 5);
+  repo->last_opened_at = _astro_store_dup_column (stmt, 6);
+  repo->created_at = _astro_store_dup_column (stmt, 7);
   return repo;
 }
 
@@ -292,7 +269,7 @@ astro_store_save_local_repo (AstroStore            *self,
   sqlite3_bind_text (stmt, 7, repo->last_opened_at, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 8, repo->created_at != NULL ? repo->created_at : now, -1, SQLITE_STATIC);
 
-  if (!step_done (self, stmt, "Could not save the linked folder", error))
+  if (!_astro_store_step_done (self->db, stmt, "Could not save the linked folder", error))
     return FALSE;
 
   post_local_repo_changed (self, repo->path, FALSE);
@@ -374,7 +351,7 @@ astro_store_delete_local_repo (AstroStore  *self,
     return FALSE;
 
   sqlite3_bind_text (stmt, 1, path, -1, SQLITE_STATIC);
-  if (!step_done (self, stmt, "Could not unlink the folder", error))
+  if (!_astro_store_step_done (self->db, stmt, "Could not unlink the folder", error))
     return FALSE;
 
   post_local_repo_changed (self, path, TRUE);

@@ -110,28 +110,6 @@ writer_prepare (AstroStore  *self,
   return _astro_store_prepare (self->writer, self->writer_statements, sql, error);
 }
 
-static char *
-dup_column (sqlite3_stmt *stmt,
-            int           column)
-{
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
-}
-
-static gboolean
-step_done (AstroStore    *self,
-           sqlite3_stmt  *stmt,
-           const char    *what,
-           GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (rc != SQLITE_DONE)
-    return _astro_store_set_error (error, self->writer, rc, what);
-  return TRUE;
-}
-
 /* The displayed row as JSON {column: value}, or NULL if the table has none. */
 static gboolean
 read_row_json (AstroStore        *self,
@@ -154,7 +132,7 @@ read_row_json (AstroStore        *self,
 
   sqlite3_bind_text (stmt, 1, row_id, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
-  *out_json = rc == SQLITE_ROW ? dup_column (stmt, 0) : NULL;
+  *out_json = rc == SQLITE_ROW ? _astro_store_dup_column (stmt, 0) : NULL;
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 
@@ -197,7 +175,7 @@ write_row_json (AstroStore        *self,
   sqlite3_bind_text (stmt, 1, row_id, -1, SQLITE_TRANSIENT);
   if (json != NULL)
     sqlite3_bind_text (stmt, 2, json, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, "Could not write a row", error);
+  return _astro_store_step_done (self->writer, stmt, "Could not write a row", error);
 }
 
 static gboolean
@@ -219,7 +197,7 @@ read_base (AstroStore  *self,
   sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
   *has_base = rc == SQLITE_ROW;
-  *base = rc == SQLITE_ROW ? dup_column (stmt, 0) : NULL;
+  *base = rc == SQLITE_ROW ? _astro_store_dup_column (stmt, 0) : NULL;
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 
@@ -246,7 +224,7 @@ save_base (AstroStore  *self,
   sqlite3_bind_text (stmt, 1, table, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, base, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, "Could not save the overlay", error);
+  return _astro_store_step_done (self->writer, stmt, "Could not save the overlay", error);
 }
 
 static gboolean
@@ -268,7 +246,7 @@ json_patch_text (AstroStore  *self,
   sqlite3_bind_text (stmt, 1, target, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, patch, -1, SQLITE_TRANSIENT);
   rc = sqlite3_step (stmt);
-  *out = rc == SQLITE_ROW ? dup_column (stmt, 0) : NULL;
+  *out = rc == SQLITE_ROW ? _astro_store_dup_column (stmt, 0) : NULL;
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 
@@ -309,7 +287,7 @@ derive_row (AstroStore        *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       AstroWriteKind kind = astro_write_kind_from_string ((const char *) sqlite3_column_text (stmt, 0));
-      g_autofree char *overlay = dup_column (stmt, 1);
+      g_autofree char *overlay = _astro_store_dup_column (stmt, 1);
 
       any = TRUE;
       if (kind == ASTRO_WRITE_CREATE)
@@ -344,7 +322,7 @@ derive_row (AstroStore        *self,
         return FALSE;
       sqlite3_bind_text (stmt, 1, table->name, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, row_id, -1, SQLITE_TRANSIENT);
-      if (!step_done (self, stmt, "Could not drop the overlay", error))
+      if (!_astro_store_step_done (self->writer, stmt, "Could not drop the overlay", error))
         return FALSE;
     }
 
@@ -478,7 +456,7 @@ lookup_row (AstroStore        *self,
       const char *name = (const char *) sqlite3_column_text (stmt, 0);
 
       *table = name != NULL ? astro_table_lookup (name) : NULL;
-      *row_id = dup_column (stmt, 1);
+      *row_id = _astro_store_dup_column (stmt, 1);
     }
   sqlite3_reset (stmt);
 
@@ -531,9 +509,9 @@ last_unsettled (AstroStore   *self,
   if (rc == SQLITE_ROW)
     {
       *id = sqlite3_column_int64 (stmt, 0);
-      *state = dup_column (stmt, 1);
+      *state = _astro_store_dup_column (stmt, 1);
       *attempts = sqlite3_column_int (stmt, 2);
-      *kind = dup_column (stmt, 3);
+      *kind = _astro_store_dup_column (stmt, 3);
     }
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
@@ -573,7 +551,7 @@ coalesce_into (AstroStore              *self,
   sqlite3_bind_text (stmt, 2, entry->payload, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, entry->overlay, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, now, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, "Could not merge a write", error);
+  return _astro_store_step_done (self->writer, stmt, "Could not merge a write", error);
 }
 
 static gboolean
@@ -604,7 +582,7 @@ insert_entry (AstroStore              *self,
   sqlite3_bind_text (stmt, 8, astro_write_kind_to_string (entry->kind), -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 9, drop_precondition && entry->payload != NULL);
   sqlite3_bind_text (stmt, 10, entry->overlay, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, "Could not add a write to the outbox", error))
+  if (!_astro_store_step_done (self->writer, stmt, "Could not add a write to the outbox", error))
     return FALSE;
 
   *id = sqlite3_last_insert_rowid (self->writer);
@@ -759,7 +737,7 @@ update_locked (AstroStore  *self,
   sqlite3_bind_int64 (stmt, 8, g_get_real_time ());
   sqlite3_bind_int (stmt, 9, update->refetch);
   sqlite3_bind_text (stmt, 10, now, -1, SQLITE_TRANSIENT);
-  if (!step_done (self, stmt, "Could not update the outbox", error))
+  if (!_astro_store_step_done (self->writer, stmt, "Could not update the outbox", error))
     return FALSE;
 
   /* settled or refused: the row shows one write fewer */
@@ -811,7 +789,7 @@ _astro_store_overlay_begin (AstroStore        *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, table->name, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_hash_table_add (overlaid, dup_column (stmt, 0));
+    g_hash_table_add (overlaid, _astro_store_dup_column (stmt, 0));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return _astro_store_set_error (error, self->writer, rc, "Could not read the overlay");
@@ -883,7 +861,7 @@ settle_where (AstroStore  *self,
     {
       g_hash_table_add (ids, g_strdup_printf ("%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0)));
       if (sqlite3_column_text (stmt, 1) != NULL)
-        g_hash_table_add (rows, dup_column (stmt, 1));
+        g_hash_table_add (rows, _astro_store_dup_column (stmt, 1));
     }
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
@@ -924,7 +902,7 @@ _astro_store_overlay_finish (AstroStore        *self,
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, txid);
       sqlite3_bind_int64 (stmt, 2, now);
-      if (!step_done (self, stmt, "Could not remember a txid", error))
+      if (!_astro_store_step_done (self->writer, stmt, "Could not remember a txid", error))
         return FALSE;
 
       if (!settle_where (self, "UPDATE outbox SET state = 'settled'"
@@ -941,7 +919,7 @@ _astro_store_overlay_finish (AstroStore        *self,
       if (stmt == NULL)
         return FALSE;
       sqlite3_bind_int64 (stmt, 1, now - SEEN_TXIDS_KEEP_US);
-      if (!step_done (self, stmt, "Could not forget old txids", error))
+      if (!_astro_store_step_done (self->writer, stmt, "Could not forget old txids", error))
         return FALSE;
     }
 
@@ -1138,18 +1116,18 @@ entry_from_statement (sqlite3_stmt *stmt)
 
   entry->id = sqlite3_column_int64 (stmt, 0);
   entry->kind = astro_write_kind_from_string ((const char *) sqlite3_column_text (stmt, 1));
-  entry->idempotency_key = dup_column (stmt, 2);
-  entry->method = dup_column (stmt, 3);
-  entry->path = dup_column (stmt, 4);
-  entry->payload = dup_column (stmt, 5);
-  entry->row_table = dup_column (stmt, 6);
-  entry->row_id = dup_column (stmt, 7);
-  entry->overlay = dup_column (stmt, 8);
-  entry->state = dup_column (stmt, 9);
+  entry->idempotency_key = _astro_store_dup_column (stmt, 2);
+  entry->method = _astro_store_dup_column (stmt, 3);
+  entry->path = _astro_store_dup_column (stmt, 4);
+  entry->payload = _astro_store_dup_column (stmt, 5);
+  entry->row_table = _astro_store_dup_column (stmt, 6);
+  entry->row_id = _astro_store_dup_column (stmt, 7);
+  entry->overlay = _astro_store_dup_column (stmt, 8);
+  entry->state = _astro_store_dup_column (stmt, 9);
   entry->attempts = sqlite3_column_int (stmt, 10);
-  entry->last_error = dup_column (stmt, 11);
-  entry->txid = dup_column (stmt, 12);
-  entry->created_at = dup_column (stmt, 13);
+  entry->last_error = _astro_store_dup_column (stmt, 11);
+  entry->txid = _astro_store_dup_column (stmt, 12);
+  entry->created_at = _astro_store_dup_column (stmt, 13);
   entry->next_attempt_at = sqlite3_column_int64 (stmt, 14);
   entry->answered_at = sqlite3_column_int64 (stmt, 15);
   entry->refetch_at = sqlite3_column_int64 (stmt, 16);

@@ -57,6 +57,12 @@ sqlite3_stmt *_astro_store_prepare        (sqlite3     *db,
                                            const char  *sql,
                                            GError     **error);
 char         *_astro_store_now_iso        (void);
+char         *_astro_store_dup_column     (sqlite3_stmt *stmt,
+                                           int           column);
+gboolean      _astro_store_step_done      (sqlite3       *db,
+                                           sqlite3_stmt  *stmt,
+                                           const char    *what,
+                                           GError       **error);
 GHashTable   *_astro_store_statement_cache_new (void);
 sqlite3      *_astro_store_open_connection (const char *path,
                                            gboolean    locked_by_caller,

@@ -110,6 +110,30 @@ is_damage (int rc)
   return rc == SQLITE_NOTADB || rc == SQLITE_CORRUPT;
 }
 
+char *
+_astro_store_dup_column (sqlite3_stmt *stmt,
+                         int           column)
+{
+  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+/* Runs a statement that returns no rows, and readies it for the next run. */
+gboolean
+_astro_store_step_done (sqlite3       *db,
+                        sqlite3_stmt  *stmt,
+                        const char    *what,
+                        GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    return _astro_store_set_error (error, db, rc, what);
+
+  return TRUE;
+}
+
 /* Opens and configures one connection. Reading the schema here is what makes
  * a file that is not a database, or has a damaged header, show itself. */
 sqlite3 *
