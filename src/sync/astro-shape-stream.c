@@ -452,8 +452,12 @@ finish_response (AstroShapeStream *self)
   g_autoptr(GError) error = NULL;
   const char *handle = response_header (self, "electric-handle");
   const char *offset = response_header (self, "electric-offset");
+  SoupMessageMetrics *metrics = soup_message_get_metrics (self->message);
   gboolean up_to_date;
   GArray *txids;
+
+  if (metrics != NULL)
+    self->bytes_received += soup_message_metrics_get_response_body_bytes_received (metrics);
 
   if (!astro_shape_parser_finish (self->parser, &error))
     {
@@ -529,7 +533,6 @@ on_body_read_cb (GObject      *source,
       return;
     }
 
-  self->bytes_received += n;
   if (!astro_shape_parser_feed (self->parser, (const char *) self->buffer, n, &error))
     {
       fail_and_retry (self, 0, _("The server sent a malformed body: %s"), error->message);
@@ -716,6 +719,10 @@ send_request (AstroShapeStream *self)
           explicit_bzero (token, strlen (token));
         }
     }
+
+  /* bytes_received counts what came over the network: a gzipped body is
+   * read here decoded, several times larger */
+  soup_message_add_flags (self->message, SOUP_MESSAGE_COLLECT_METRICS);
 
   self->requests++;
   if (!self->live && self->state != ASTRO_SHAPE_STATE_SYNCING)

@@ -10,6 +10,7 @@ serves until SIGTERM/SIGINT. See README.md beside this file.
 """
 
 import argparse
+import gzip
 import os
 import select
 import signal
@@ -87,6 +88,25 @@ class App:
         if len(parts) in (2, 3) and parts[1] in ("workspaces", "tasks"):
             return self.api.write(method, path, raw, headers)
         return api_error(404, "not_found", "no such endpoint")
+
+
+GZIP_MIN_BYTES = 1024
+_gzipped = {}  # a chunk's bytes -> its gzip, so a cached chunk is compressed once
+
+
+def accepts_gzip(value):
+    codings = [part.split(";")[0].strip().lower() for part in (value or "").split(",")]
+    return "gzip" in codings
+
+
+def gzip_body(body):
+    found = _gzipped.get(body)
+    if found is None:
+        found = gzip.compress(body, compresslevel=1, mtime=0)
+        if len(_gzipped) > 256:
+            _gzipped.clear()
+        _gzipped[body] = found
+    return found
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -220,6 +240,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         body = b"" if resp.head_only or resp.status in (204, 304) else resp.body
         chunked = resp.chunked and resp.status not in (204, 304) and not resp.head_only
+        if chunked and len(body) >= GZIP_MIN_BYTES and accepts_gzip(self.headers.get("accept-encoding")):
+            # As Electric behind a compressing proxy or CDN: shape bodies go
+            # gzipped to a client that asks. A cut fault then cuts the
+            # compressed bytes, as a broken connection would.
+            body = gzip_body(body)
+            self.send_header("content-encoding", "gzip")
+            self.send_header("vary", "accept-encoding")
         if chunked:
             self.send_header("transfer-encoding", "chunked")
         elif resp.status not in (204, 304):

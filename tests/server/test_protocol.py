@@ -1,5 +1,6 @@
 """The Electric shape protocol over real HTTP (electric-protocol.md §1-§5)."""
 
+import gzip
 import http.client
 import json
 import threading
@@ -102,6 +103,15 @@ class Snapshot(ServerTest):
     def test_health_and_unknown_route(self):
         self.assertEqual(self.srv.get("/v1/health").status, 200)
         self.assertEqual(self.srv.get("/v1/nope").status, 404)
+
+    def test_gzip_when_asked(self):
+        plain = self.srv.shape({"table": "tasks", "offset": "-1"})
+        self.assertIsNone(plain.header("content-encoding"))
+        zipped = self.srv.shape({"table": "tasks", "offset": "-1"}, headers={"Accept-Encoding": "gzip, deflate"})
+        self.assertEqual(zipped.header("content-encoding"), "gzip")
+        self.assertIn("accept-encoding", zipped.header("vary").lower())
+        self.assertLess(len(zipped.body), len(plain.body) / 3)
+        self.assertEqual(gzip.decompress(zipped.body), plain.body)
 
     def test_if_none_match_gives_304(self):
         r = self.srv.shape({"table": "organizations", "offset": "-1"})
