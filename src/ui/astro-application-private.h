@@ -28,6 +28,8 @@ struct _AstroApplication
   guint            watchers_source;
   guint            presence_source;
   gint64           last_input_us;     /* monotonic */
+  double           pointer_x;         /* where the last counted motion was */
+  double           pointer_y;
   gint64           presence_sent_us;  /* monotonic; 0: not since in use */
   gboolean         idle_sent;
 

@@ -447,12 +447,48 @@ on_presence_tick_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Any event the window gets counts as use; back from idle, say so at once. */
+/* Input is use: keys, clicks, scrolling, touch, and the pointer moving. Not
+ * every event: GTK sends crossing and motion events of its own when a list
+ * changes under a pointer that stands still, and a window left alone while
+ * the team's data changes would never go idle. */
+static gboolean
+is_input (AstroApplication *self,
+          GdkEvent         *event)
+{
+  double x, y;
+
+  switch ((int) gdk_event_get_event_type (event))
+    {
+    case GDK_KEY_PRESS:
+    case GDK_BUTTON_PRESS:
+    case GDK_SCROLL:
+    case GDK_TOUCH_BEGIN:
+    case GDK_TOUCHPAD_SWIPE:
+    case GDK_TOUCHPAD_PINCH:
+      return TRUE;
+
+    case GDK_MOTION_NOTIFY:
+      if (!gdk_event_get_position (event, &x, &y) ||
+          (ABS (x - self->pointer_x) < 4 && ABS (y - self->pointer_y) < 4))
+        return FALSE;
+      self->pointer_x = x;
+      self->pointer_y = y;
+      return TRUE;
+
+    default:
+      return FALSE;
+    }
+}
+
+/* Back from idle, say so at once. */
 static gboolean
 on_window_event_cb (GtkEventControllerLegacy *controller,
                     GdkEvent                 *event,
                     AstroApplication         *self)
 {
+  if (!is_input (self, event))
+    return GDK_EVENT_PROPAGATE;
+
   self->last_input_us = g_get_monotonic_time ();
   if (self->idle_sent && self->outbox != NULL)
     on_presence_tick_cb (self);
