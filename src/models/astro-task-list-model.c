@@ -70,29 +70,6 @@ static GParamSpec *properties [N_PROPS];
  * Auxiliary methods
  */
 
-static void
-filter_clear (AstroTaskFilter *filter)
-{
-  g_free ((char *) filter->organization_id);
-  g_free ((char *) filter->status);
-  g_free ((char *) filter->assignee_id);
-  g_free ((char *) filter->search);
-  *filter = (AstroTaskFilter) ASTRO_TASK_FILTER_INIT;
-}
-
-static void
-filter_copy (AstroTaskFilter       *dest,
-             const AstroTaskFilter *src)
-{
-  dest->organization_id = g_strdup (src->organization_id);
-  dest->status = g_strdup (src->status);
-  dest->priority = src->priority < 0 ? -1 : src->priority;
-  dest->assignee_id = g_strdup (src->assignee_id);
-  /* "" and NULL both mean "no search": keep one spelling so equal filters compare equal */
-  dest->search = src->search != NULL && src->search[0] != '\0' ? g_strdup (src->search) : NULL;
-  dest->sort = src->sort;
-}
-
 static gboolean
 filter_equal (const AstroTaskFilter *a,
               const AstroTaskFilter *b)
@@ -760,7 +737,7 @@ astro_task_list_model_finalize (GObject *object)
 {
   AstroTaskListModel *self = (AstroTaskListModel *) object;
 
-  filter_clear (&self->filter);
+  astro_task_filter_clear (&self->filter);
   g_clear_pointer (&self->ids, g_ptr_array_unref);
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_clear_pointer (&self->pending_keys, g_hash_table_unref);
@@ -888,8 +865,8 @@ astro_task_list_model_new (AstroStore            *store,
   self = g_object_new (ASTRO_TYPE_TASK_LIST_MODEL, "store", store, NULL);
   if (filter != NULL)
     {
-      filter_clear (&self->filter);
-      filter_copy (&self->filter, filter);
+      astro_task_filter_clear (&self->filter);
+      astro_task_filter_copy (&self->filter, filter);
     }
 
   /* Nobody listens yet, so this is a fill, not a change */
@@ -944,8 +921,8 @@ astro_task_list_model_set_filter (AstroTaskListModel    *self,
   if (filter_equal (filter, &self->filter))
     return;
 
-  filter_clear (&self->filter);
-  filter_copy (&self->filter, filter);
+  astro_task_filter_clear (&self->filter);
+  astro_task_filter_copy (&self->filter, filter);
 
   /* The new list is listed whole: it takes in the changes waiting too */
   cancel_update (self);

@@ -223,17 +223,15 @@ _astro_store_mark_key (GHashTable *keys,
                        gboolean    existed,
                        gboolean    present)
 {
-  gpointer stored, value;
+  gpointer value;
   guint flags;
 
-  if (g_hash_table_lookup_extended (keys, key, &stored, &value))
-    {
-      flags = (GPOINTER_TO_UINT (value) & KEY_EXISTED) | (present ? KEY_PRESENT : 0);
-      g_hash_table_insert (keys, g_strdup (stored), GUINT_TO_POINTER (flags));
-      return;
-    }
+  /* a key seen before keeps whether it existed before the batch */
+  if (g_hash_table_lookup_extended (keys, key, NULL, &value))
+    flags = (GPOINTER_TO_UINT (value) & KEY_EXISTED) | (present ? KEY_PRESENT : 0);
+  else
+    flags = (existed ? KEY_EXISTED : 0) | (present ? KEY_PRESENT : 0);
 
-  flags = (existed ? KEY_EXISTED : 0) | (present ? KEY_PRESENT : 0);
   g_hash_table_insert (keys, g_strdup (key), GUINT_TO_POINTER (flags));
 }
 

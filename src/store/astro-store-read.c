@@ -309,16 +309,41 @@ astro_store_list_task_ids (AstroStore             *self,
   return list_task_ids (self->db, self->statements, filter, error);
 }
 
-static void
-filter_free (gpointer data)
+/**
+ * astro_task_filter_copy:
+ * @dest: a filter holding no strings (cleared, or new)
+ *
+ * Copies @src with strings of its own. "" and NULL searches both mean "no
+ * search": the copy keeps one spelling, so equal filters compare equal.
+ */
+void
+astro_task_filter_copy (AstroTaskFilter       *dest,
+                        const AstroTaskFilter *src)
 {
-  AstroTaskFilter *filter = data;
+  dest->organization_id = g_strdup (src->organization_id);
+  dest->status = g_strdup (src->status);
+  dest->priority = src->priority < 0 ? -1 : src->priority;
+  dest->assignee_id = g_strdup (src->assignee_id);
+  dest->search = src->search != NULL && src->search[0] != '\0' ? g_strdup (src->search) : NULL;
+  dest->sort = src->sort;
+}
 
+/* Frees the strings of a filter made by astro_task_filter_copy(). */
+void
+astro_task_filter_clear (AstroTaskFilter *filter)
+{
   g_free ((char *) filter->organization_id);
   g_free ((char *) filter->status);
   g_free ((char *) filter->assignee_id);
   g_free ((char *) filter->search);
-  g_free (filter);
+  *filter = (AstroTaskFilter) ASTRO_TASK_FILTER_INIT;
+}
+
+static void
+filter_free (gpointer data)
+{
+  astro_task_filter_clear (data);
+  g_free (data);
 }
 
 static void
@@ -373,11 +398,7 @@ astro_store_list_task_ids_async (AstroStore            *self,
   g_return_if_fail (filter != NULL);
 
   copy = g_new0 (AstroTaskFilter, 1);
-  *copy = *filter;
-  copy->organization_id = g_strdup (filter->organization_id);
-  copy->status = g_strdup (filter->status);
-  copy->assignee_id = g_strdup (filter->assignee_id);
-  copy->search = g_strdup (filter->search);
+  astro_task_filter_copy (copy, filter);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, astro_store_list_task_ids_async);

@@ -53,6 +53,10 @@ typedef struct
 
 #define ASTRO_TASK_FILTER_INIT { NULL, NULL, -1, NULL, NULL, ASTRO_TASK_SORT_STATUS }
 
+void             astro_task_filter_copy          (AstroTaskFilter        *dest,
+                                                  const AstroTaskFilter  *src);
+void             astro_task_filter_clear         (AstroTaskFilter        *filter);
+
 GQuark           astro_store_error_quark         (void);
 char            *astro_store_default_path        (void);
 AstroStore      *astro_store_open                (const char             *path,
