@@ -218,9 +218,14 @@ enqueue (AstroOutbox     *self,
   if (coalesce)
     g_debug ("write merged into %" G_GINT64_FORMAT, id);
 
-  /* the pump may run now: the write is stored */
-  if (self->started && self->pump_source == 0)
-    self->pump_source = g_idle_add (on_pump_timeout_cb, self);
+  /* The pump may run now: the write is stored. A pump already waiting may
+   * be set for much later (an answered write's settle timeout), so it is
+   * brought forward, not left to be. */
+  if (self->started)
+    {
+      g_clear_handle_id (&self->pump_source, g_source_remove);
+      self->pump_source = g_idle_add (on_pump_timeout_cb, self);
+    }
   return id;
 }
 
