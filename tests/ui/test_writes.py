@@ -144,7 +144,7 @@ class WritesTest(unittest.TestCase):
                         lambda: start.getState().contains(uitest.pyatspi.STATE_SENSITIVE))
 
         # the server takes its time: the new workspace shows at once, saving
-        self.server.control("POST", "faults", {"path": "/api/workspaces", "kind": "delay", "ms": 3000})
+        self.server.control("POST", "faults", {"path": "/api/workspaces", "kind": "delay", "ms": 8000})
         uitest.click(start)
         title = "%s — %s" % (DEVICE, self.user["name"])
         uitest.find(self.window, "the new workspace", role_name="label", name_is=title)
@@ -188,7 +188,7 @@ class WritesTest(unittest.TestCase):
         self.open_task(task)
         self.assertEqual(self.status_of_row(task), "● Backlog")
 
-        self.server.control("POST", "faults", {"path": "/api/tasks/", "kind": "delay", "ms": 3000})
+        self.server.control("POST", "faults", {"path": "/api/tasks/", "kind": "delay", "ms": 8000})
         self.choose_status(1)  # Backlog → Todo
         uitest.wait_for("the list row to change at once", lambda: self.status_of_row(task) == "● Todo", timeout=3)
         uitest.wait_for("the pending marker", self.saving_shown, timeout=3)
