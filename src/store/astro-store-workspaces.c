@@ -77,6 +77,62 @@ astro_store_list_workspaces (AstroStore  *self,
   return g_steal_pointer (&rows);
 }
 
+/**
+ * astro_store_get_task_work:
+ * @n_workspaces: (out): the task's workspaces not archived
+ * @pr_status: (out) (transfer full) (nullable): the most telling status among
+ *   their pull requests (open, then draft, merged, closed), "" for a pull
+ *   request whose status is unknown, %NULL if none
+ *
+ * What a task's row shows of the work on it, by the workspaces_by_task index.
+ */
+gboolean
+astro_store_get_task_work (AstroStore  *self,
+                           const char  *task_id,
+                           guint       *n_workspaces,
+                           char       **pr_status,
+                           GError     **error)
+{
+  static const char sql[] =
+    "SELECT count(*) FILTER (WHERE status IS NOT 'archived'),"
+    " (SELECT coalesce(pr_status, '') FROM workspaces WHERE task_id = ?1"
+    "  AND (pr_url IS NOT NULL OR pr_number IS NOT NULL)"
+    "  ORDER BY CASE pr_status WHEN 'open' THEN 0 WHEN 'draft' THEN 1"
+    "  WHEN 'merged' THEN 2 WHEN 'closed' THEN 3 ELSE 4 END LIMIT 1)"
+    " FROM workspaces WHERE task_id = ?1";
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
+  g_return_val_if_fail (task_id != NULL, FALSE);
+
+  *n_workspaces = 0;
+  *pr_status = NULL;
+
+  stmt = _astro_store_prepare (self->db, self->statements, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+
+  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *n_workspaces = (guint) sqlite3_column_int (stmt, 0);
+      if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+        *pr_status = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+
+  if (rc != SQLITE_ROW)
+    {
+      _astro_store_set_error (error, self->db, rc, "Could not read the work on a task");
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
 /* What the team sees as this machine's name beside its workspaces: the name
  * chosen in Preferences, or the host name while none is. */
 char *

@@ -106,6 +106,10 @@ char            *astro_store_dup_status_color    (AstroStore             *self,
 GPtrArray       *astro_store_list_task_ids       (AstroStore             *self,
                                                   const AstroTaskFilter  *filter,
                                                   GError                **error);
+GPtrArray       *astro_store_list_first_task_ids (AstroStore            *self,
+                                                  const AstroTaskFilter *filter,
+                                                  guint                  limit,
+                                                  GError               **error);
 void             astro_store_list_task_ids_async (AstroStore             *self,
                                                   const AstroTaskFilter  *filter,
                                                   GCancellable           *cancellable,
@@ -128,6 +132,11 @@ gboolean         astro_store_set_setting         (AstroStore             *self,
                                                   GError                **error);
 char            *astro_store_dup_device_id       (AstroStore             *self);
 char            *astro_store_dup_device_name     (AstroStore             *self);
+gboolean         astro_store_get_task_work       (AstroStore             *self,
+                                                  const char             *task_id,
+                                                  guint                  *n_workspaces,
+                                                  char                  **pr_status,
+                                                  GError                **error);
 AstroShapeState *astro_store_get_shape_state     (AstroStore             *self,
                                                   const char             *shape,
                                                   GError                **error);

@@ -39,6 +39,8 @@ typedef struct
   gpointer    ping_posted;     /* the time it was posted; NULL once answered */
   guint       switches_left;
   gint64      switch_started;
+  gint64      switch_selected;
+  gint64      switch_laid_out;
   gboolean    first_frame_seen;
 } Probe;
 
@@ -139,6 +141,15 @@ find_widget (GtkWidget *widget,
   return NULL;
 }
 
+/* Connected after GTK's own handlers, so each marks the end of its phase */
+static void
+on_switch_laid_out_cb (GdkFrameClock *clock,
+                       gpointer       data)
+{
+  g_signal_handlers_disconnect_by_func (clock, on_switch_laid_out_cb, data);
+  probe->switch_laid_out = g_get_monotonic_time ();
+}
+
 static void
 on_switch_painted_cb (GdkFrameClock *clock,
                       gpointer       data)
@@ -146,8 +157,11 @@ on_switch_painted_cb (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
 
   g_signal_handlers_disconnect_by_func (clock, on_switch_painted_cb, data);
-  log_event ("{\"event\": \"switch\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f}",
-             probe->switch_started, (now - probe->switch_started) / 1000.0);
+  log_event ("{\"event\": \"switch\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
+             "\"selected_ms\": %.1f, \"laid_out_ms\": %.1f}",
+             probe->switch_started, (now - probe->switch_started) / 1000.0,
+             (probe->switch_selected - probe->switch_started) / 1000.0,
+             (probe->switch_laid_out - probe->switch_started) / 1000.0);
 }
 
 static gboolean
@@ -175,8 +189,10 @@ on_switch_timeout_cb (gpointer data)
   selected = gtk_drop_down_get_selected (dropdown);
   probe->switches_left--;
   probe->switch_started = g_get_monotonic_time ();
+  g_signal_connect (clock, "layout", G_CALLBACK (on_switch_laid_out_cb), NULL);
   g_signal_connect (clock, "after-paint", G_CALLBACK (on_switch_painted_cb), NULL);
   gtk_drop_down_set_selected (dropdown, selected == 0 ? 1 : 0);
+  probe->switch_selected = g_get_monotonic_time ();
 
   return G_SOURCE_CONTINUE;
 }

@@ -43,7 +43,9 @@ class App:
         full.update(env or {})
         self.output = open(self.log_path + ".out", "w")
         self.started = time.monotonic()
-        self.process = subprocess.Popen([APP], env=full, stdout=self.output, stderr=subprocess.STDOUT)
+        # e.g. ASTRO_BENCH_WRAP="perf record -o /tmp/p6.data" to profile the app
+        wrap = os.environ.get("ASTRO_BENCH_WRAP", "").split()
+        self.process = subprocess.Popen(wrap + [APP], env=full, stdout=self.output, stderr=subprocess.STDOUT)
 
     def events(self, kind=None):
         if not os.path.exists(self.log_path):
@@ -127,15 +129,21 @@ def bench_sync_and_changes(args, scratch):
         return db
 
 
+def copy_db(source, target):
+    shutil.copy(source, target)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(source + suffix):
+            shutil.copy(source + suffix, target + suffix)
+        elif os.path.exists(target + suffix):
+            os.unlink(target + suffix)
+
+
 def bench_cold_start(args, db):
     """P5: first frame and RSS with the synced tasks, offline."""
     firsts, rss_first, rss_shown = [], [], []
     for _ in range(args.runs):
         copy = db + ".p5.db"
-        shutil.copy(db, copy)
-        for suffix in ("-wal", "-shm"):
-            if os.path.exists(db + suffix):
-                shutil.copy(db + suffix, copy + suffix)
+        copy_db(db, copy)
         app = App(copy, {"ASTROLABE_SERVER": "http://127.0.0.1:9", "ASTROLABE_TOKEN": "offline"})
         try:
             first = app.wait_for("the first frame", lambda: app.events("first-frame"))[0]
@@ -157,10 +165,7 @@ def bench_cold_start(args, db):
 def bench_switch(args, db):
     """P6: two organizations of N tasks each, switched back and forth."""
     copy = db + ".p6.db"
-    shutil.copy(db, copy)
-    for suffix in ("-wal", "-shm"):
-        if os.path.exists(db + suffix):
-            shutil.copy(db + suffix, copy + suffix)
+    copy_db(db, copy)
     with sqlite3.connect(copy) as conn:
         orgs = [r[0] for r in conn.execute("SELECT id FROM organizations ORDER BY name")]
         busy = conn.execute("SELECT organization_id FROM tasks GROUP BY 1 ORDER BY count(*) DESC").fetchone()[0]
@@ -178,13 +183,22 @@ def bench_switch(args, db):
                      "ASTROLABE_BENCH_SWITCH": str(args.switches)})
     try:
         app.wait_for("the switches", lambda: len(app.events("switch")) >= args.switches, timeout=120)
-        switches = [e["ms"] for e in app.events("switch")]
+        events = app.events("switch")
+        switches = [e["ms"] for e in events]
+        # what follows the painted switch (the rest of the list arriving) must not stall either
+        after = [max([s["ms"] for s in app.events("stall")
+                      if e["t"] + e["ms"] * 1000 < s["t"] <= e["t"] + 900000], default=0.0)
+                 for e in events]
     finally:
         app.stop()
     print(json.dumps({
         "figure": "P6 organization switch", "tasks_per_organization": per_org,
         "switches": len(switches), "ms_median": round(statistics.median(switches), 1),
         "ms_max": round(max(switches), 1), "ms": [round(s, 1) for s in switches],
+        # where the time goes: the selection itself (listing, items-changed), then layout
+        "selected_ms": [e.get("selected_ms") for e in events],
+        "laid_out_ms": [e.get("laid_out_ms") for e in events],
+        "longest_stall_ms_after_paint": after,
     }), flush=True)
 
 
@@ -195,11 +209,19 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--switches", type=int, default=8)
     parser.add_argument("--only", choices=["p4", "p5", "p6"])
+    parser.add_argument("--synced-db", help="a database P4 left (--keep-db), to measure P5/P6 alone")
+    parser.add_argument("--keep-db", help="copy P4's database here")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="astro-bench-ui-")
     try:
-        db = bench_sync_and_changes(args, scratch)
+        if args.synced_db:
+            db = os.path.join(scratch, "synced.db")
+            copy_db(args.synced_db, db)
+        else:
+            db = bench_sync_and_changes(args, scratch)
+            if args.keep_db:
+                copy_db(db, args.keep_db)
         if args.only in (None, "p5"):
             bench_cold_start(args, db)
         if args.only in (None, "p6"):

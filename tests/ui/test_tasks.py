@@ -54,7 +54,7 @@ class TasksTest(unittest.TestCase):
         self.assertGreater(len(expected), 0)
         uitest.wait_for("%d matches for %r" % (len(expected), text), lambda: len(self.list_items()) == len(expected))
         for task in expected[:5]:
-            uitest.find(self.window, task["title"], role_name="label", name_is=task["title"])
+            uitest.task_row(self.window, task)
 
     def test_search_and_organization_switch(self):
         first, second = self.organizations[0], self.organizations[1]
@@ -97,7 +97,8 @@ class TasksTest(unittest.TestCase):
         self.choose("Status", 5)  # Any, Backlog, Todo, In Progress, In Review, Done
         uitest.wait_for("%d done tasks" % len(done), lambda: len(self.list_items()) == len(done))
         for task in done[:3]:
-            uitest.find(self.window, task["title"], role_name="label", name_is=task["title"])
+            uitest.task_row(self.window, task)
+            self.assertEqual(uitest.task_row_status(self.window, task), "Done")
         uitest.screenshot("tasks-done.png")
 
         # and unassigned among them
@@ -118,7 +119,11 @@ class TasksTest(unittest.TestCase):
         on_it = [w for w in workspaces if w["task_id"] == task["id"]]
 
         self.search(task["external_key"])
-        row = uitest.find(self.window, "the task's row", role_name="label", name_is=task["title"])
+        row = uitest.task_row(self.window, task)
+        # the row's badge counts the workspaces still open on it
+        open_ones = len([w for w in on_it if w["status"] != "archived"])
+        if open_ones:
+            self.assertIn("%d workspace" % open_ones, uitest.name(row))
         uitest.click_at(row)
 
         uitest.find(self.window, "the description", role_name="label", name_is=task["description"])

@@ -83,7 +83,7 @@ class WritesTest(unittest.TestCase):
     def open_task(self, task):
         entry = uitest.find(self.window, "the search entry", role_name="entry", name_contains="Search Tasks")
         uitest.type_into(entry, task["external_key"])
-        row = uitest.find(self.window, "the task's row", role_name="label", name_is=task["title"])
+        row = uitest.task_row(self.window, task)
         uitest.click_at(row)
         uitest.find(self.window, "the detail's title", role_name="label", name_is=task["title"])
 
@@ -110,15 +110,8 @@ class WritesTest(unittest.TestCase):
         return pending == [(0,)] and not self.saving_shown()
 
     def status_of_row(self, task):
-        """The status label of the task's row in the list (the row holds the title)."""
-        listing = uitest.find(self.window, "the task list", role_name="list", name_is="Tasks")
-        for item in uitest.walk(listing, max_depth=2):
-            if uitest.role(item) != "list item":
-                continue
-            labels = [uitest.name(n) for n in uitest.walk(item) if uitest.role(n) == "label"]
-            if task["title"] in labels:
-                return next((label for label in labels if label.startswith("● ")), None)
-        return None
+        """The status the task's row in the list shows."""
+        return uitest.task_row_status(self.window, task)
 
     def choose_status(self, position):
         """Backlog, Todo, In Progress, In Review, Done, Canceled: by the keyboard, from the top."""
@@ -186,17 +179,17 @@ class WritesTest(unittest.TestCase):
     def test_change_status_from_the_detail(self):
         task = next(t for t in self.tasks if t["status"] == "Backlog")
         self.open_task(task)
-        self.assertEqual(self.status_of_row(task), "● Backlog")
+        self.assertEqual(self.status_of_row(task), "Backlog")
 
         self.server.control("POST", "faults", {"path": "/api/tasks/", "kind": "delay", "ms": 8000})
         self.choose_status(1)  # Backlog → Todo
-        uitest.wait_for("the list row to change at once", lambda: self.status_of_row(task) == "● Todo", timeout=3)
+        uitest.wait_for("the list row to change at once", lambda: self.status_of_row(task) == "Todo", timeout=3)
         uitest.wait_for("the pending marker", self.saving_shown, timeout=3)
         uitest.screenshot("writes-status-pending.png")
 
         uitest.wait_for("the server's row", lambda: self.server_row("tasks", task["id"])["status"] == "Todo", timeout=30)
         uitest.wait_for("the write to settle", lambda: self.settled("tasks", task["id"]), timeout=30)
-        self.assertEqual(self.status_of_row(task), "● Todo")
+        self.assertEqual(self.status_of_row(task), "Todo")
         self.assertEqual(self.local("SELECT status FROM tasks WHERE id = ?", task["id"]), [("Todo",)])
 
     def test_refused_write_says_why(self):
@@ -209,7 +202,7 @@ class WritesTest(unittest.TestCase):
         message = "Changing %s failed: The server refused the change (status frozen); it was undone" % \
             task["external_key"]
         uitest.find(self.window, "the toast", role_name="label", name_is=message)
-        uitest.wait_for("the change to be undone", lambda: self.status_of_row(task) == "● Backlog", timeout=5)
+        uitest.wait_for("the change to be undone", lambda: self.status_of_row(task) == "Backlog", timeout=5)
         uitest.screenshot("writes-refused.png")
         self.assertEqual(self.server_row("tasks", task["id"])["status"], "Backlog")
         self.assertEqual(self.local("SELECT state, http_status FROM outbox"), [("failed", 400)])
@@ -225,7 +218,7 @@ class WritesTest(unittest.TestCase):
         uitest.click(retry)
         uitest.wait_for("the retried change on the server",
                         lambda: self.server_row("tasks", task["id"])["status"] == "Todo", timeout=30)
-        uitest.wait_for("the list row", lambda: self.status_of_row(task) == "● Todo", timeout=10)
+        uitest.wait_for("the list row", lambda: self.status_of_row(task) == "Todo", timeout=10)
 
     def test_presence(self):
         """Used, this person's workspaces here say so every few minutes; unused, they go idle once."""

@@ -85,6 +85,23 @@ def find(root, what, timeout=20.0, **kwargs):
     return wait_for(what, lambda: (find_all(root, **kwargs) or [None])[0], timeout)
 
 
+def task_row(root, task, timeout=20.0):
+    """A task's row in the task list: a list item named "KEY, Title, Status, …"."""
+    prefix = "%s, %s, " % (task["external_key"], task["title"])
+    return wait_for("the row of " + task["external_key"],
+                    lambda: next((n for n in find_all(root, role_name="list item")
+                                  if name(n).startswith(prefix)), None), timeout)
+
+
+def task_row_status(root, task):
+    """The status a task's row shows now, or None when the row is not there."""
+    prefix = "%s, %s, " % (task["external_key"], task["title"])
+    for node in find_all(root, role_name="list item"):
+        if name(node).startswith(prefix):
+            return name(node)[len(prefix):].split(", ")[0]
+    return None
+
+
 def visible(node):
     try:
         return node.getState().contains(pyatspi.STATE_VISIBLE)
