@@ -1163,6 +1163,86 @@ test_list_tasks (Fixture       *fixture,
   }
 }
 
+/* The first rows of a listing are the listing's first rows */
+static void
+test_list_first_tasks (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  AstroTaskFilter filter = ASTRO_TASK_FILTER_INIT;
+  g_autoptr(GError) error = NULL;
+
+  seed_tasks (fixture);
+  filter.organization_id = "o1";
+  {
+    g_autoptr(GPtrArray) ids = astro_store_list_first_task_ids (fixture->store, &filter, 4, &error);
+    g_assert_no_error (error);
+    assert_ids (ids, "h,c,b,g");
+  }
+  {
+    g_autoptr(GPtrArray) ids = astro_store_list_first_task_ids (fixture->store, &filter, 100, &error);
+    g_assert_no_error (error);
+    assert_ids (ids, "h,c,b,g,a,d");
+  }
+}
+
+static void
+add_workspace (AstroBatch *batch,
+               const char *id,
+               const char *task_id,
+               const char *status,
+               const char *pr_url,
+               const char *pr_status)
+{
+  astro_batch_add (batch, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (batch, "id", id);
+  astro_batch_set_value (batch, "organization_id", "o1");
+  astro_batch_set_value (batch, "task_id", task_id);
+  astro_batch_set_value (batch, "status", status);
+  astro_batch_set_value (batch, "pr_url", pr_url);
+  astro_batch_set_value (batch, "pr_status", pr_status);
+}
+
+/* What a task's row says of the work on it, and whether tables are empty */
+static void
+test_task_work (Fixture       *fixture,
+                gconstpointer  data)
+{
+  g_autoptr(AstroBatch) batch = astro_batch_new (astro_table_lookup ("workspaces"));
+  g_autoptr(GError) error = NULL;
+  g_autofree char *pr = NULL;
+  guint n = 99;
+
+  g_assert_false (astro_store_has_rows (fixture->store, "workspaces", &error));
+  g_assert_no_error (error);
+  g_assert_false (astro_store_has_rows (fixture->store, "no_such_table", &error));
+  g_assert_error (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  add_workspace (batch, "w1", "t1", "active", NULL, NULL);
+  add_workspace (batch, "w2", "t1", "idle", "https://example.com/pr/1", "merged");
+  add_workspace (batch, "w3", "t1", "archived", "https://example.com/pr/2", "open");
+  add_workspace (batch, "w4", "t2", "idle", "https://example.com/pr/3", NULL);
+  apply_ok (fixture, batch);
+  g_assert_true (astro_store_has_rows (fixture->store, "workspaces", NULL));
+
+  /* the archived one is not counted, but its open PR is the telling one */
+  g_assert_true (astro_store_get_task_work (fixture->store, "t1", &n, &pr, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2);
+  g_assert_cmpstr (pr, ==, "open");
+  g_clear_pointer (&pr, g_free);
+
+  /* a PR the server gave no status */
+  g_assert_true (astro_store_get_task_work (fixture->store, "t2", &n, &pr, &error));
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpstr (pr, ==, "");
+  g_clear_pointer (&pr, g_free);
+
+  g_assert_true (astro_store_get_task_work (fixture->store, "t3", &n, &pr, &error));
+  g_assert_cmpuint (n, ==, 0);
+  g_assert_null (pr);
+}
+
 static void
 test_list_tasks_uses_index (Fixture       *fixture,
                             gconstpointer  data)
@@ -1363,6 +1443,8 @@ main (int   argc,
   ADD ("/store/state/reset-replaces-rows", test_reset_replaces_rows);
   ADD ("/store/state/clear-synced-keeps-local", test_clear_synced_keeps_local);
   ADD ("/store/read/tasks", test_list_tasks);
+  ADD ("/store/read/first-tasks", test_list_first_tasks);
+  ADD ("/store/read/task-work", test_task_work);
   ADD ("/store/read/tasks-use-index", test_list_tasks_uses_index);
   ADD ("/store/read/rows", test_list_rows);
   ADD ("/store/local/settings", test_settings);

@@ -186,8 +186,25 @@ refresh_cached (AstroTaskListModel *self,
  * and adding after describes the same change with nothing to look through. */
 #define MAX_ADDED_WITH_REMOVED 32
 
-static void start_query (AstroTaskListModel *self);
 static void cancel_update (AstroTaskListModel *self);
+static gboolean on_update_idle_cb (gpointer data);
+static void start_query (AstroTaskListModel *self);
+
+/* The rest of the list is listed once the frame showing its first rows is
+ * drawn: until then the worker would only compete for the CPU, and its
+ * rows would get row widgets before that frame. Changes waiting meanwhile
+ * are taken in by the same listing. */
+static void
+list_rest_later (AstroTaskListModel *self)
+{
+  g_assert (self->update_source == NULL);
+
+  self->update_source = g_idle_source_new ();
+  g_source_set_priority (self->update_source, G_PRIORITY_DEFAULT_IDLE);
+  g_source_set_callback (self->update_source, on_update_idle_cb, self, NULL);
+  g_source_set_static_name (self->update_source, "[astro] task list rest");
+  g_source_attach (self->update_source, g_main_context_get_thread_default ());
+}
 
 /* A whole new list: one change, never one per row, for its first N_FIRST
  * rows; the rest follows from a worker as one more. */
@@ -254,7 +271,7 @@ reload (AstroTaskListModel *self)
   while (self->reload_pending);
 
   if (self->ids->len == N_FIRST)
-    start_query (self);
+    list_rest_later (self);
 }
 
 /*
@@ -889,7 +906,7 @@ astro_task_list_model_new (AstroStore            *store,
   if (self->ids == NULL)
     self->ids = g_ptr_array_new_with_free_func (g_free);
   if (self->ids->len == N_FIRST)
-    start_query (self);
+    list_rest_later (self);
 
   return g_steal_pointer (&self);
 }

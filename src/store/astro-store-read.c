@@ -76,6 +76,44 @@ astro_store_count_rows (AstroStore  *self,
   return _astro_store_count_rows (self->db, table, error);
 }
 
+/**
+ * astro_store_has_rows:
+ *
+ * Whether a synced table has any row: what astro_store_count_rows() says
+ * about emptiness, without counting.
+ *
+ * Returns: %TRUE if it has; %FALSE if not, or with @error set
+ */
+gboolean
+astro_store_has_rows (AstroStore  *self,
+                      const char  *table,
+                      GError     **error)
+{
+  g_autofree char *sql = NULL;
+  sqlite3_stmt *stmt;
+  gboolean found;
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
+  g_return_val_if_fail (table != NULL, FALSE);
+
+  if (!known_table (table, error))
+    return FALSE;
+
+  sql = g_strdup_printf ("SELECT EXISTS (SELECT 1 FROM %s)", table);
+  stmt = _astro_store_prepare (self->db, self->statements, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+
+  rc = sqlite3_step (stmt);
+  found = rc == SQLITE_ROW && sqlite3_column_int (stmt, 0) != 0;
+  if (rc != SQLITE_ROW)
+    _astro_store_set_error (error, self->db, rc, "Could not read a table");
+  sqlite3_reset (stmt);
+
+  return found;
+}
+
 static AstroRow *
 row_from_statement (const AstroTable *table,
                     sqlite3_stmt     *stmt)

@@ -89,6 +89,9 @@ gboolean         astro_store_clear_synced        (AstroStore             *self,
 gint64           astro_store_count_rows          (AstroStore             *self,
                                                   const char             *table,
                                                   GError                **error);
+gboolean         astro_store_has_rows            (AstroStore             *self,
+                                                  const char             *table,
+                                                  GError                **error);
 AstroRow        *astro_store_get_row             (AstroStore             *self,
                                                   const char             *table,
                                                   const char             *id,

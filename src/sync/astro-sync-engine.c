@@ -781,6 +781,18 @@ astro_sync_engine_get_rows_received (AstroSyncEngine *self)
   return rows;
 }
 
+/**
+ * astro_sync_engine_get_store:
+ *
+ * Returns: (transfer none): the store the engine writes to
+ */
+AstroStore *
+astro_sync_engine_get_store (AstroSyncEngine *self)
+{
+  g_return_val_if_fail (ASTRO_IS_SYNC_ENGINE (self), NULL);
+  return self->store;
+}
+
 guint
 astro_sync_engine_get_n_shapes (AstroSyncEngine *self)
 {

@@ -66,6 +66,7 @@ AstroSyncStatus  astro_sync_engine_get_status     (AstroSyncEngine        *self)
 const char      *astro_sync_engine_get_message    (AstroSyncEngine        *self);
 gboolean         astro_sync_engine_is_up_to_date  (AstroSyncEngine        *self);
 gint64           astro_sync_engine_get_rows_received (AstroSyncEngine     *self);
+AstroStore      *astro_sync_engine_get_store      (AstroSyncEngine        *self);
 guint            astro_sync_engine_get_n_shapes   (AstroSyncEngine        *self);
 const AstroShapeInfo *astro_sync_engine_get_shape (AstroSyncEngine        *self,
                                                    guint                   index);

@@ -161,6 +161,7 @@ _astro_application_ensure_window (AstroApplication *self)
     return ASTRO_WINDOW (window);
 
   astro_window = astro_window_new (GTK_APPLICATION (self), self->store);
+  astro_bench_probe_mark ("window-built");
   astro_bench_probe_attach (GTK_WINDOW (astro_window));
   g_signal_connect_object (astro_window, "signed-in", G_CALLBACK (on_window_signed_in_cb),
                            self, G_CONNECT_SWAPPED);
@@ -375,7 +376,9 @@ astro_application_startup (GApplication *application)
   static const char *sync_accels[] = { "<Control>r", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
 
+  astro_bench_probe_mark ("startup");
   G_APPLICATION_CLASS (astro_application_parent_class)->startup (application);
+  astro_bench_probe_mark ("gtk-ready");
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
@@ -403,6 +406,7 @@ astro_application_startup (GApplication *application)
   start_sync (self);
   update_actions (self);
   _astro_application_folders_init (self);
+  astro_bench_probe_mark ("started");
 }
 
 static void
@@ -430,6 +434,7 @@ static void
 astro_application_activate (GApplication *application)
 {
   gtk_window_present (GTK_WINDOW (_astro_application_ensure_window (ASTRO_APPLICATION (application))));
+  astro_bench_probe_mark ("presented");
 }
 
 /* Folders handed to us: `astrolabe PATH`, the file manager's "Open With", or

@@ -8,6 +8,7 @@
 
 G_BEGIN_DECLS
 
-void astro_bench_probe_attach (GtkWindow *window);
+void astro_bench_probe_attach (GtkWindow  *window);
+void astro_bench_probe_mark   (const char *what);
 
 G_END_DECLS

@@ -28,6 +28,9 @@ struct _AstroRepositoriesPage
   GtkListBox *repositories_list;
   GtkListBox *local_list;
   AdwPreferencesGroup *local_group;
+
+  /* A hidden page is listed when it is next shown, not at every change */
+  gboolean    refresh_pending;
 };
 
 G_DEFINE_FINAL_TYPE (AstroRepositoriesPage, astro_repositories_page, ADW_TYPE_BIN)
@@ -123,12 +126,24 @@ astro_repositories_page_dispose (GObject *object)
 }
 
 static void
+astro_repositories_page_map (GtkWidget *widget)
+{
+  AstroRepositoriesPage *self = ASTRO_REPOSITORIES_PAGE (widget);
+
+  GTK_WIDGET_CLASS (astro_repositories_page_parent_class)->map (widget);
+
+  if (self->refresh_pending)
+    astro_repositories_page_refresh (self);
+}
+
+static void
 astro_repositories_page_class_init (AstroRepositoriesPageClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = astro_repositories_page_dispose;
+  widget_class->map = astro_repositories_page_map;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-repositories-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroRepositoriesPage, repositories_list);
@@ -201,6 +216,10 @@ astro_repositories_page_refresh (AstroRepositoriesPage *self)
   g_return_if_fail (ASTRO_IS_REPOSITORIES_PAGE (self));
 
   if (self->store == NULL)
+    return;
+
+  self->refresh_pending = !gtk_widget_get_mapped (GTK_WIDGET (self));
+  if (self->refresh_pending)
     return;
 
   repositories = self->organization_id != NULL

@@ -29,6 +29,7 @@ struct _AstroWindow
   AdwViewSwitcherTitle *switcher_title;
   AdwToastOverlay      *toast_overlay;
   GtkLabel             *summary_label;
+  guint                 summary_source;
   AstroTasksPage       *tasks_page;
   AstroRepositoriesPage *repositories_page;
   AstroWorkspacesPage  *workspaces_page;
@@ -116,22 +117,26 @@ save_window_state (AstroWindow *self)
   g_settings_apply (self->settings);
 }
 
+static gboolean
+has_rows (AstroWindow  *self,
+          const char   *table,
+          GError      **error)
+{
+  return astro_store_has_rows (self->store, table, error);
+}
+
+/* Which page the window shows: cheap, it only asks whether tables are empty */
 static void
-update_summary (AstroWindow *self)
+update_page (AstroWindow *self)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *tasks = NULL;
-  g_autofree char *repos = NULL;
-  g_autofree char *workspaces = NULL;
-  g_autofree char *description = NULL;
-  gint64 n_tasks, n_repos, n_workspaces;
+  gboolean any_task, anything;
 
   if (self->store == NULL || self->signing_in)
     return;
 
-  n_tasks = astro_store_count_rows (self->store, "tasks", &error);
-  n_repos = astro_store_count_rows (self->store, "repositories", &error);
-  n_workspaces = astro_store_count_rows (self->store, "workspaces", &error);
+  any_task = has_rows (self, "tasks", &error);
+  anything = any_task || has_rows (self, "repositories", &error) || has_rows (self, "workspaces", &error);
   if (error != NULL)
     {
       astro_window_show_store_error (self, error);
@@ -141,16 +146,37 @@ update_summary (AstroWindow *self)
   /* The first sync: what has arrived so far, table by table, until the
    * tasks (the main page, and the most rows by far) are here. A team with
    * nothing at all gets the welcome once everything is synced. */
-  if (n_tasks == 0 && self->engine != NULL && !astro_sync_engine_is_up_to_date (self->engine))
-    {
-      gtk_stack_set_visible_child_name (self->stack, "first-sync");
-      return;
-    }
+  if (!any_task && self->engine != NULL && !astro_sync_engine_is_up_to_date (self->engine))
+    gtk_stack_set_visible_child_name (self->stack, "first-sync");
+  else if (!anything)
+    gtk_stack_set_visible_child_name (self->stack, "empty");
+  else
+    gtk_stack_set_visible_child_name (self->stack, "summary");
+}
 
-  if (n_tasks + n_repos + n_workspaces == 0)
+/* The footer's counts. Counting 100,000 tasks takes milliseconds, so it is
+ * done once the window is drawn, and at most a few times a second while
+ * batches arrive. */
+static gboolean
+on_summary_timeout_cb (gpointer data)
+{
+  AstroWindow *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tasks = NULL;
+  g_autofree char *repos = NULL;
+  g_autofree char *workspaces = NULL;
+  g_autofree char *description = NULL;
+  gint64 n_tasks, n_repos, n_workspaces;
+
+  self->summary_source = 0;
+
+  n_tasks = astro_store_count_rows (self->store, "tasks", &error);
+  n_repos = astro_store_count_rows (self->store, "repositories", &error);
+  n_workspaces = astro_store_count_rows (self->store, "workspaces", &error);
+  if (error != NULL)
     {
-      gtk_stack_set_visible_child_name (self->stack, "empty");
-      return;
+      astro_window_show_store_error (self, error);
+      return G_SOURCE_REMOVE;
     }
 
   tasks = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d task", "%d tasks", n_tasks), (int) n_tasks);
@@ -158,9 +184,22 @@ update_summary (AstroWindow *self)
   workspaces = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d workspace", "%d workspaces", n_workspaces), (int) n_workspaces);
   /* Translators: the three parts are "N tasks", "N repositories", "N workspaces" */
   description = g_strdup_printf (_("The local copy holds %s, %s and %s."), tasks, repos, workspaces);
-
   gtk_label_set_text (self->summary_label, description);
-  gtk_stack_set_visible_child_name (self->stack, "summary");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+update_summary (AstroWindow *self)
+{
+  update_page (self);
+
+  if (self->store != NULL && !self->signing_in && self->summary_source == 0)
+    {
+      self->summary_source = g_timeout_add_full (G_PRIORITY_DEFAULT_IDLE, 250, on_summary_timeout_cb, self, NULL);
+      g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->summary_source),
+                                "[astro] window summary");
+    }
 }
 
 /*
@@ -236,6 +275,27 @@ search_action (GtkWidget  *widget,
 }
 
 /* A folder dropped on the window is opened like one given on the command line. */
+/* The shortcuts window is built the first time it is asked for: GTK would
+ * build it with every window, and a start has better things to do. */
+static void
+on_show_help_overlay_cb (GSimpleAction *action,
+                         GVariant      *parameter,
+                         gpointer       user_data)
+{
+  GtkApplicationWindow *window = user_data;
+  GtkShortcutsWindow *overlay = gtk_application_window_get_help_overlay (window);
+
+  if (overlay == NULL)
+    {
+      g_autoptr(GtkBuilder) builder = gtk_builder_new_from_resource ("/dev/astrolabe/Astrolabe/astro-shortcuts-window.ui");
+
+      overlay = GTK_SHORTCUTS_WINDOW (gtk_builder_get_object (builder, "help_overlay"));
+      gtk_application_window_set_help_overlay (window, overlay);
+    }
+
+  gtk_window_present (GTK_WINDOW (overlay));
+}
+
 static gboolean
 on_drop_cb (GtkDropTarget *target,
             const GValue  *value,
@@ -331,6 +391,7 @@ astro_window_dispose (GObject *object)
 {
   AstroWindow *self = (AstroWindow *) object;
 
+  g_clear_handle_id (&self->summary_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_WINDOW);
 
   G_OBJECT_CLASS (astro_window_parent_class)->dispose (object);
@@ -451,9 +512,13 @@ astro_window_class_init (AstroWindowClass *klass)
 static void
 astro_window_init (AstroWindow *self)
 {
+  static const GActionEntry actions[] = {
+    { "show-help-overlay", on_show_help_overlay_cb },
+  };
   GtkDropTarget *drop;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_action_map_add_action_entries (G_ACTION_MAP (self), actions, G_N_ELEMENTS (actions), self);
 
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (on_stack_child_changed_cb), self, G_CONNECT_SWAPPED);

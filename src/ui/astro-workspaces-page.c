@@ -7,6 +7,10 @@
  * the task changes. The model follows the store by itself; the page only
  * sets its organization (the window's switcher) and owner ("Mine"), and
  * ticks every minute so each row's "active … ago" stays true.
+ *
+ * Rows exist only while the page is shown: the list box is bound to the
+ * model when the page is mapped, so a hidden page costs nothing when the
+ * organization changes or a sync brings workspaces.
  */
 #define G_LOG_DOMAIN "astro-workspaces-page"
 
@@ -218,6 +222,31 @@ astro_workspaces_page_dispose (GObject *object)
   G_OBJECT_CLASS (astro_workspaces_page_parent_class)->dispose (object);
 }
 
+/*
+ * GtkWidget overrides
+ */
+
+static void
+astro_workspaces_page_map (GtkWidget *widget)
+{
+  AstroWorkspacesPage *self = ASTRO_WORKSPACES_PAGE (widget);
+
+  GTK_WIDGET_CLASS (astro_workspaces_page_parent_class)->map (widget);
+
+  if (self->model != NULL)
+    gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->model), create_row, NULL, NULL);
+}
+
+static void
+astro_workspaces_page_unmap (GtkWidget *widget)
+{
+  AstroWorkspacesPage *self = ASTRO_WORKSPACES_PAGE (widget);
+
+  gtk_list_box_bind_model (self->list_box, NULL, NULL, NULL, NULL);
+
+  GTK_WIDGET_CLASS (astro_workspaces_page_parent_class)->unmap (widget);
+}
+
 static void
 astro_workspaces_page_class_init (AstroWorkspacesPageClass *klass)
 {
@@ -225,6 +254,8 @@ astro_workspaces_page_class_init (AstroWorkspacesPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = astro_workspaces_page_dispose;
+  widget_class->map = astro_workspaces_page_map;
+  widget_class->unmap = astro_workspaces_page_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-workspaces-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroWorkspacesPage, count_label);
@@ -264,7 +295,8 @@ astro_workspaces_page_set_store (AstroWorkspacesPage *self,
   self->model = astro_workspace_list_model_new (store);
   g_signal_connect_object (self->model, "items-changed", G_CALLBACK (on_items_changed_cb),
                            self, G_CONNECT_SWAPPED);
-  gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->model), create_row, NULL, NULL);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    gtk_list_box_bind_model (self->list_box, G_LIST_MODEL (self->model), create_row, NULL, NULL);
 
   astro_workspaces_page_refresh_account (self);
   update_state (self);

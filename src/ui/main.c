@@ -9,6 +9,7 @@
 #include <signal.h>
 
 #include "astro-application.h"
+#include "astro-bench-probe.h"
 
 static gboolean
 quit_on_signal (gpointer data)
@@ -23,6 +24,7 @@ main (int   argc,
 {
   g_autoptr(AstroApplication) app = NULL;
 
+  astro_bench_probe_mark ("main");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
