@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include "astro-task-list-diff.h"
+#include "astro-thread.h"
 #include "astro-task-list-model-private.h"
 #include "astro-task-private.h"
 
@@ -20,6 +22,10 @@
  * tasks, is listed on a worker and appended. */
 #define N_FIRST 64
 
+/* How many new rows near the top of the list one main-loop turn shows */
+#define N_STEP_ROWS 64
+#define STEP_TOP    256
+
 struct _AstroTaskListModel
 {
   GObject          parent_instance;
@@ -32,13 +38,17 @@ struct _AstroTaskListModel
 
   /* While a change is emitted range by range, the list is
    * ids[0, split) followed by old_ids[old_pos, old_ids->len): every
-   * items-changed then describes the model as it is at that moment. */
+   * items-changed then describes the model as it is at that moment. The
+   * ranges come from a worker (astro-task-list-diff.c) and are emitted in
+   * steps of at most N_STEP_ROWS new rows near the top, one per main-loop
+   * turn, as a view makes a widget for each of those. */
   GPtrArray       *old_ids;
   guint            split;
   guint            old_pos;
-  guint            pending_pos;
-  guint            pending_removed;
-  guint            pending_added;
+  GArray          *replay;
+  guint            replay_next;
+  guint            replay_offset;
+  GSource         *replay_source;
 
   /* id → AstroTask, not owning: an entry goes when its task is finalized,
    * so that everyone holding a task of the list holds the same one. */
@@ -189,6 +199,35 @@ refresh_cached (AstroTaskListModel *self,
 static void cancel_update (AstroTaskListModel *self);
 static gboolean on_update_idle_cb (gpointer data);
 static void start_query (AstroTaskListModel *self);
+static void replay (AstroTaskListModel *self,
+                    gboolean            all);
+
+static void
+free_ids_in_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  g_ptr_array_unref (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* Freeing 100,000 ids takes milliseconds: not on the main thread */
+static void
+free_ids_later (GPtrArray *ids)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (ids->len < 1000)
+    {
+      g_ptr_array_unref (ids);
+      return;
+    }
+
+  task = g_task_new (NULL, NULL, NULL, NULL);
+  g_task_set_task_data (task, ids, NULL);
+  astro_thread_run_in_background (task, free_ids_in_thread);
+}
 
 /* The rest of the list is listed once the frame showing its first rows is
  * drawn: until then the worker would only compete for the CPU, and its
@@ -214,6 +253,10 @@ reload (AstroTaskListModel *self)
   g_autoptr(AstroTaskListModel) hold = g_object_ref (self);
 
   g_assert (!self->emitting);
+
+  /* A change half shown is shown whole first: the list is then one list */
+  if (self->replay != NULL)
+    replay (self, TRUE);
 
   /* A handler setting the filter again gets its list after this one */
   do
@@ -255,12 +298,14 @@ reload (AstroTaskListModel *self)
         }
       else if (old_n > 0 && new_n > MAX_ADDED_WITH_REMOVED)
         {
-          g_ptr_array_set_size (self->ids, 0);
+          /* a new array: a worker may still be reading the old one */
+          g_ptr_array_unref (self->ids);
+          self->ids = g_ptr_array_new_with_free_func (g_free);
           g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, 0);
           old_n = 0;
         }
 
-      g_ptr_array_unref (self->ids);
+      free_ids_later (self->ids);
       self->ids = g_steal_pointer (&ids);
       if (old_n != 0 || new_n != 0)
         g_list_model_items_changed (G_LIST_MODEL (self), 0, old_n, new_n);
@@ -274,249 +319,6 @@ reload (AstroTaskListModel *self)
     list_rest_later (self);
 }
 
-/*
- * Emitting a change range by range.
- *
- * The walk moves the split between the new list (before it) and the rest of
- * the old list (after it) from top to bottom. Adjacent changes merge into one
- * range; an unchanged row between them sends the range first.
- */
-
-static void
-flush_pending (AstroTaskListModel *self)
-{
-  guint removed = self->pending_removed;
-  guint added = self->pending_added;
-
-  if (removed == 0 && added == 0)
-    return;
-
-  self->pending_removed = self->pending_added = 0;
-
-  if (removed > 0 && added > MAX_ADDED_WITH_REMOVED)
-    {
-      /* the list as it is between the two: the added rows not yet in it */
-      guint split = self->split;
-
-      self->split = self->pending_pos;
-      g_list_model_items_changed (G_LIST_MODEL (self), self->pending_pos, removed, 0);
-      self->split = split;
-      removed = 0;
-    }
-
-  g_list_model_items_changed (G_LIST_MODEL (self), self->pending_pos, removed, added);
-  if (removed != added)
-    g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
-}
-
-static void
-step_keep (AstroTaskListModel *self,
-           guint               n)
-{
-  flush_pending (self);
-  self->split += n;
-  self->old_pos += n;
-}
-
-static void
-step_change (AstroTaskListModel *self,
-             guint               removed,
-             guint               added)
-{
-  if (removed == 0 && added == 0)
-    return;
-
-  if (self->pending_removed == 0 && self->pending_added == 0)
-    self->pending_pos = self->split;
-
-  g_assert (self->pending_pos + self->pending_added == self->split);
-
-  self->pending_removed += removed;
-  self->pending_added += added;
-  self->split += added;
-  self->old_pos += removed;
-}
-
-typedef struct
-{
-  guint old_index;
-  guint new_index;
-} Match;
-
-/* The longest run of matches whose new indices increase (they arrive sorted
- * by old index): those rows kept their order and stay; every other row of
- * the ranges is removed or inserted. O(k log k) patience sorting. */
-static GArray *
-longest_increasing (GArray *matches)
-{
-  g_autofree guint *tails = NULL;       /* tails[l]: index in matches ending a run of length l+1 */
-  g_autofree guint *previous = NULL;
-  GArray *kept;
-  guint length = 0;
-
-  kept = g_array_new (FALSE, FALSE, sizeof (Match));
-  if (matches->len == 0)
-    return kept;
-
-  tails = g_new (guint, matches->len);
-  previous = g_new (guint, matches->len);
-
-  for (guint i = 0; i < matches->len; i++)
-    {
-      guint value = g_array_index (matches, Match, i).new_index;
-      guint low = 0, high = length;
-
-      while (low < high)
-        {
-          guint mid = (low + high) / 2;
-
-          if (g_array_index (matches, Match, tails[mid]).new_index < value)
-            low = mid + 1;
-          else
-            high = mid;
-        }
-
-      previous[i] = low > 0 ? tails[low - 1] : G_MAXUINT;
-      tails[low] = i;
-      if (low == length)
-        length++;
-    }
-
-  g_array_set_size (kept, length);
-  for (guint i = tails[length - 1], l = length; l > 0; i = previous[i], l--)
-    g_array_index (kept, Match, l - 1) = g_array_index (matches, Match, i);
-
-  return kept;
-}
-
-/* Turns old[a, a_end) into new[b, b_end) with as few removals and insertions
- * as the rows' order allows. A row kept that the store says was updated is
- * sent as (position, 1, 1) so that exactly its view rebinds. */
-static void
-diff_range (AstroTaskListModel *self,
-            GPtrArray          *old_ids,
-            guint               a,
-            guint               a_end,
-            GPtrArray          *new_ids,
-            guint               b,
-            guint               b_end,
-            GHashTable         *changed)
-{
-  g_autoptr(GHashTable) new_index = NULL;
-  g_autoptr(GArray) matches = NULL;
-  g_autoptr(GArray) kept = NULL;
-
-  if (a == a_end || b == b_end)
-    {
-      step_change (self, a_end - a, b_end - b);
-      return;
-    }
-
-  new_index = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint j = b; j < b_end; j++)
-    g_hash_table_insert (new_index, g_ptr_array_index (new_ids, j), GUINT_TO_POINTER (j + 1));
-
-  matches = g_array_new (FALSE, FALSE, sizeof (Match));
-  for (guint i = a; i < a_end; i++)
-    {
-      guint j = GPOINTER_TO_UINT (g_hash_table_lookup (new_index, g_ptr_array_index (old_ids, i)));
-
-      if (j != 0)
-        g_array_append_val (matches, ((Match) { i, j - 1 }));
-    }
-
-  kept = longest_increasing (matches);
-  for (guint k = 0; k < kept->len; k++)
-    {
-      const Match *match = &g_array_index (kept, Match, k);
-
-      step_change (self, match->old_index - a, match->new_index - b);
-      if (g_hash_table_contains (changed, g_ptr_array_index (new_ids, match->new_index)))
-        step_change (self, 1, 1);
-      else
-        step_keep (self, 1);
-      a = match->old_index + 1;
-      b = match->new_index + 1;
-    }
-
-  step_change (self, a_end - a, b_end - b);
-}
-
-static gboolean
-is_changed (GHashTable *changed,
-            GPtrArray  *ids,
-            guint       index)
-{
-  return g_hash_table_contains (changed, g_ptr_array_index (ids, index));
-}
-
-/*
- * Moves from the current list to @new_ids, emitting exact ranges.
- *
- * Rows the store did not report as changed keep their values, so they keep
- * their relative order: they are the fixed points of the walk, and only the
- * short runs of changed rows between them need a diff. Should the lists
- * disagree on an unchanged row anyway, the rest is diffed as a whole.
- */
-static void
-apply_new_ids (AstroTaskListModel *self,
-               GPtrArray          *new_ids,
-               GHashTable         *changed)
-{
-  /* A handler may drop the last reference to the model mid-walk */
-  g_autoptr(AstroTaskListModel) hold = g_object_ref (self);
-  GPtrArray *old_ids = self->ids;
-  guint n = old_ids->len, m = new_ids->len;
-  guint i = 0, j = 0;
-
-  g_assert (!self->emitting);
-
-  self->emitting = TRUE;
-  self->old_ids = old_ids;
-  self->ids = new_ids;
-  self->split = self->old_pos = 0;
-  self->pending_removed = self->pending_added = 0;
-
-  while (i < n || j < m)
-    {
-      guint i_end = i, j_end = j;
-
-      while (i_end < n && is_changed (changed, old_ids, i_end))
-        i_end++;
-      while (j_end < m && is_changed (changed, new_ids, j_end))
-        j_end++;
-
-      if (i_end > i || j_end > j)
-        diff_range (self, old_ids, i, i_end, new_ids, j, j_end, changed);
-      i = i_end;
-      j = j_end;
-
-      if (i < n && j < m &&
-          g_str_equal (g_ptr_array_index (old_ids, i), g_ptr_array_index (new_ids, j)))
-        {
-          step_keep (self, 1);
-          i++;
-          j++;
-        }
-      else if (i < n || j < m)
-        {
-          diff_range (self, old_ids, i, n, new_ids, j, m, changed);
-          break;
-        }
-    }
-
-  flush_pending (self);
-
-  g_assert (self->split == m && self->old_pos == n);
-
-  self->old_ids = NULL;
-  self->emitting = FALSE;
-  g_ptr_array_unref (old_ids);
-
-  if (self->reload_pending)
-    reload (self);
-}
-
 static void
 add_keys (GHashTable *set,
           GPtrArray  *keys)
@@ -525,53 +327,239 @@ add_keys (GHashTable *set,
     g_hash_table_add (set, g_strdup (g_ptr_array_index (keys, i)));
 }
 
+/*
+ * Emitting a change range by range, from the worker's ranges
+ */
+
+static void
+finish_replay (AstroTaskListModel *self)
+{
+  g_clear_pointer (&self->replay, g_array_unref);
+  if (self->replay_source != NULL)
+    {
+      g_source_destroy (self->replay_source);
+      g_clear_pointer (&self->replay_source, g_source_unref);
+    }
+  free_ids_later (g_steal_pointer (&self->old_ids));
+
+  if (self->reload_pending)
+    reload (self);
+  else if (g_hash_table_size (self->pending_keys) > 0 && self->update_source == NULL &&
+           self->query_cancellable == NULL)
+    start_query (self);
+}
+
+static gboolean
+on_replay_idle_cb (gpointer data)
+{
+  AstroTaskListModel *self = data;
+
+  g_clear_pointer (&self->replay_source, g_source_unref);
+  replay (self, FALSE);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Emits the ranges waiting, all of them or one step's worth; the next step
+ * comes after the frame that shows this one. */
+static void
+replay (AstroTaskListModel *self,
+        gboolean            all)
+{
+  /* A handler may drop the last reference to the model mid-walk */
+  g_autoptr(AstroTaskListModel) hold = g_object_ref (self);
+  guint budget = N_STEP_ROWS;
+
+  g_assert (!self->emitting);
+
+  while (self->replay != NULL && self->replay_next < self->replay->len)
+    {
+      const AstroListChange *change = &g_array_index (self->replay, AstroListChange, self->replay_next);
+      guint offset = self->replay_offset;
+      guint removed = offset == 0 ? change->removed : 0;
+      guint added = change->added - offset;
+
+      if (!all && !self->reload_pending && change->position + offset < STEP_TOP && added > 0)
+        {
+          if (budget == 0)
+            break;
+          added = MIN (added, budget);
+          budget -= added;
+        }
+
+      self->split = change->position + offset + added;
+      self->old_pos = change->old_pos;
+      if (offset + added < change->added)
+        {
+          self->replay_offset = offset + added;
+        }
+      else
+        {
+          g_assert (self->split == change->split);
+          self->replay_offset = 0;
+          self->replay_next++;
+        }
+
+      self->emitting = TRUE;
+      g_list_model_items_changed (G_LIST_MODEL (self), change->position + offset, removed, added);
+      if (removed != added)
+        g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_N_ITEMS]);
+      self->emitting = FALSE;
+    }
+
+  if (self->replay == NULL)
+    return;
+
+  if (self->replay_next < self->replay->len)
+    {
+      self->replay_source = g_idle_source_new ();
+      g_source_set_priority (self->replay_source, G_PRIORITY_DEFAULT_IDLE);
+      g_source_set_callback (self->replay_source, on_replay_idle_cb, self, NULL);
+      g_source_set_static_name (self->replay_source, "[astro] task list step");
+      g_source_attach (self->replay_source, g_main_context_get_thread_default ());
+      return;
+    }
+
+  finish_replay (self);
+}
+
+/* Work on a worker holds the model weakly: a model let go is gone at once,
+ * and its work finds nobody to give its result to. */
+static GWeakRef *
+weak_ref_new (gpointer object)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, object);
+  return ref;
+}
+
+static void
+weak_ref_free (GWeakRef *ref)
+{
+  g_weak_ref_clear (ref);
+  g_free (ref);
+}
+
+typedef struct
+{
+  GPtrArray  *old_ids;
+  GPtrArray  *new_ids;
+  GHashTable *changed;
+  GArray     *changes;
+  GWeakRef   *model;
+} Diff;
+
+static void
+diff_free (gpointer data)
+{
+  Diff *diff = data;
+
+  g_clear_pointer (&diff->old_ids, g_ptr_array_unref);
+  g_clear_pointer (&diff->new_ids, g_ptr_array_unref);
+  g_clear_pointer (&diff->changed, g_hash_table_unref);
+  g_clear_pointer (&diff->changes, g_array_unref);
+  g_clear_pointer (&diff->model, weak_ref_free);
+  g_free (diff);
+}
+
+static void
+diff_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Diff *diff = task_data;
+
+  diff->changes = astro_task_list_diff (diff->old_ids, diff->new_ids, diff->changed,
+                                        MAX_ADDED_WITH_REMOVED);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_diffed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Diff *diff = g_task_get_task_data (G_TASK (result));
+  g_autoptr(AstroTaskListModel) self = g_weak_ref_get (diff->model);
+  g_autoptr(GError) error = NULL;
+
+  /* cancelled: a new list replaces this one, or the model is gone */
+  if (!g_task_propagate_boolean (G_TASK (result), &error) || self == NULL)
+    return;
+
+  g_clear_object (&self->query_cancellable);
+
+  if (self->emitting)
+    {
+      /* a nested main loop in an items-changed handler: the emission in
+       * progress cannot take more, so list again once it is done */
+      g_hash_table_remove_all (self->pending_keys);
+      self->reload_pending = TRUE;
+      return;
+    }
+
+  /* not the list the ranges were found for: list it all again */
+  if (diff->old_ids != self->ids)
+    {
+      reload (self);
+      return;
+    }
+
+  /* The old list stays readable until its last range is shown */
+  self->old_ids = g_steal_pointer (&self->ids);
+  self->ids = g_steal_pointer (&diff->new_ids);
+  self->replay = g_steal_pointer (&diff->changes);
+  self->replay_next = self->replay_offset = 0;
+  self->split = self->old_pos = 0;
+  replay (self, FALSE);
+}
+
 static void
 on_ids_listed_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(AstroTaskListModel) self = user_data;
-  g_autoptr(GHashTable) changed = NULL;
+  g_autoptr(AstroTaskListModel) self = g_weak_ref_get (user_data);
+  g_autoptr(GTask) task = NULL;
   g_autoptr(GError) error = NULL;
-  GHashTableIter iter;
-  gpointer key;
   GPtrArray *new_ids;
+  Diff *diff;
 
+  weak_ref_free (user_data);
   new_ids = astro_store_list_task_ids_finish (ASTRO_STORE (source), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  g_clear_object (&self->query_cancellable);
-  changed = g_steal_pointer (&self->query_keys);
-
-  if (new_ids == NULL)
-    g_warning ("Could not list the tasks: %s", error->message);
-  else if (self->emitting)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self == NULL)
     {
-      /* a nested main loop in an items-changed handler: the walk in
-       * progress cannot take more, so list again once it is done */
-      g_ptr_array_unref (new_ids);
-      g_hash_table_remove_all (self->pending_keys);
-      self->reload_pending = TRUE;
+      g_clear_pointer (&new_ids, g_ptr_array_unref);
       return;
     }
-  else
+
+  if (new_ids == NULL)
     {
-      /* Rows written after the listing started may already show in it:
-       * they count as changed too, and are listed again just after. */
-      g_hash_table_iter_init (&iter, self->pending_keys);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        g_hash_table_add (changed, g_strdup (key));
-      apply_new_ids (self, new_ids, changed);
+      g_warning ("Could not list the tasks: %s", error->message);
+      g_clear_object (&self->query_cancellable);
+      g_clear_pointer (&self->query_keys, g_hash_table_unref);
+      return;
     }
 
-  if (g_hash_table_size (self->pending_keys) > 0 && self->update_source == NULL &&
-      self->query_cancellable == NULL)
-    start_query (self);
+  /* The walk over the two lists runs on a worker too. Rows written after
+   * the listing started are in pending_keys: they are listed again after. */
+  diff = g_new0 (Diff, 1);
+  diff->old_ids = g_ptr_array_ref (self->ids);
+  diff->new_ids = new_ids;
+  diff->changed = g_steal_pointer (&self->query_keys);
+  diff->model = weak_ref_new (self);
+
+  task = g_task_new (NULL, self->query_cancellable, on_diffed_cb, NULL);
+  g_task_set_source_tag (task, on_ids_listed_cb);
+  g_task_set_task_data (task, diff, diff_free);
+  astro_thread_run_in_background (task, diff_in_thread);
 }
 
-/* Listing 100,000 tasks takes longer than a frame: it runs on a worker, and
- * only the walk over the two lists (a few ms) runs here. */
+/* Listing 100,000 tasks, and comparing the list with the one shown, take
+ * longer than a frame: both run on a worker, and only the ranges found are
+ * emitted here. */
 static void
 start_query (AstroTaskListModel *self)
 {
@@ -580,7 +568,7 @@ start_query (AstroTaskListModel *self)
   self->query_cancellable = g_cancellable_new ();
 
   astro_store_list_task_ids_async (self->store, &self->filter, self->query_cancellable,
-                                   on_ids_listed_cb, g_object_ref (self));
+                                   on_ids_listed_cb, weak_ref_new (self));
 }
 
 static gboolean
@@ -600,7 +588,7 @@ on_update_idle_cb (gpointer data)
     }
 
   /* One listing at a time; the keys wait for the one after it */
-  if (self->query_cancellable == NULL)
+  if (self->query_cancellable == NULL && self->replay == NULL)
     start_query (self);
 
   return G_SOURCE_REMOVE;
@@ -747,6 +735,11 @@ astro_task_list_model_dispose (GObject *object)
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   cancel_update (self);
+  if (self->replay_source != NULL)
+    {
+      g_source_destroy (self->replay_source);
+      g_clear_pointer (&self->replay_source, g_source_unref);
+    }
 
   /* Tasks handed out may outlive the model: they must not call back into it */
   g_hash_table_iter_init (&iter, self->cache);
@@ -769,6 +762,8 @@ astro_task_list_model_finalize (GObject *object)
 
   astro_task_filter_clear (&self->filter);
   g_clear_pointer (&self->ids, g_ptr_array_unref);
+  g_clear_pointer (&self->old_ids, g_ptr_array_unref);
+  g_clear_pointer (&self->replay, g_array_unref);
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_clear_pointer (&self->pending_keys, g_hash_table_unref);
   g_clear_pointer (&self->query_keys, g_hash_table_unref);
@@ -860,7 +855,7 @@ _astro_task_list_model_is_updating (AstroTaskListModel *self)
 {
   g_return_val_if_fail (ASTRO_IS_TASK_LIST_MODEL (self), FALSE);
 
-  return self->update_source != NULL || self->query_cancellable != NULL;
+  return self->update_source != NULL || self->query_cancellable != NULL || self->replay != NULL;
 }
 
 guint

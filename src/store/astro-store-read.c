@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "astro-store-private.h"
+#include "astro-thread.h"
 
 /* Must match tasks_by_status in astro-store-migrations.c, character for character. */
 #define TASK_STATUS_RANK \
@@ -468,7 +469,7 @@ astro_store_list_task_ids_async (AstroStore            *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, astro_store_list_task_ids_async);
   g_task_set_task_data (task, copy, filter_free);
-  g_task_run_in_thread (task, list_task_ids_in_thread);
+  astro_thread_run_in_background (task, list_task_ids_in_thread);
 }
 
 /**

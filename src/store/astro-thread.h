@@ -4,10 +4,12 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
-void astro_thread_lower_priority (void);
+void astro_thread_lower_priority    (void);
+void astro_thread_run_in_background (GTask           *task,
+                                     GTaskThreadFunc  func);
 
 G_END_DECLS
