@@ -32,6 +32,7 @@ struct _AstroTasksPage
 
   AdwLeaflet         *leaflet;
   AstroTaskDetail    *detail;
+  GtkWidget          *separator;
   GtkDropDown        *status_dropdown;
   GtkDropDown        *priority_dropdown;
   GtkDropDown        *assignee_dropdown;
@@ -132,6 +133,19 @@ get_selection (AstroTasksPage *self)
   return GTK_SINGLE_SELECTION (gtk_list_view_get_model (self->list_view));
 }
 
+/* The detail is there only while a task is shown: the list then has the
+ * whole width, and a layout caused by the list changing (many a second
+ * during a sync) does not measure a pane that shows nothing. */
+static void
+show_task (AstroTasksPage *self,
+           AstroTask      *task)
+{
+  g_set_object (&self->shown, task);
+  astro_task_detail_set_task (self->detail, task);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail), task != NULL);
+  gtk_widget_set_visible (self->separator, task != NULL);
+}
+
 /* The list settled after the shown task left its place: select it where it
  * is now, or let the detail go if it is gone (filtered out, deleted). */
 static gboolean
@@ -148,10 +162,7 @@ on_reselect_cb (gpointer data)
   if (astro_task_list_model_find (self->model, astro_task_get_id (self->shown), &position))
     gtk_single_selection_set_selected (selection, position);
   else
-    {
-      g_clear_object (&self->shown);
-      astro_task_detail_set_task (self->detail, NULL);
-    }
+    show_task (self, NULL);
 
   return G_SOURCE_REMOVE;
 }
@@ -174,8 +185,7 @@ on_selected_cb (AstroTasksPage     *self,
       return;
     }
 
-  g_set_object (&self->shown, task);
-  astro_task_detail_set_task (self->detail, task);
+  show_task (self, task);
   if (task != NULL && adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 }
@@ -238,6 +248,7 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, leaflet);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, detail);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, separator);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, priority_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, assignee_dropdown);
