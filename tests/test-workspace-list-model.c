@@ -221,6 +221,52 @@ test_device_name (Fixture       *fixture,
   g_assert_cmpstr (chosen, ==, "studio");
 }
 
+static AstroWorkspace *
+workspace_with (const char *status,
+                const char *last_activity_at)
+{
+  const AstroTable *table = astro_table_lookup ("workspaces");
+  g_autoptr(AstroRow) row = astro_row_new (table);
+
+  astro_row_take_nth (row, astro_table_column_index (table, "id"), g_strdup ("w1"));
+  astro_row_take_nth (row, astro_table_column_index (table, "status"), g_strdup (status));
+  if (last_activity_at != NULL)
+    astro_row_take_nth (row, astro_table_column_index (table, "last_activity_at"), g_strdup (last_activity_at));
+
+  return astro_workspace_new (row);
+}
+
+/* What a workspace's presence reads, against the time asked */
+static void
+test_presence (void)
+{
+  g_autoptr(GDateTime) then = g_date_time_new_utc (2026, 11, 22, 10, 0, 0);
+  gint64 at = g_date_time_to_unix (then) * G_USEC_PER_SEC;
+  struct {
+    const char *status;
+    const char *last;
+    gint64      now;
+    const char *expected;
+  } cases[] = {
+    { "active", "2026-11-22T10:00:00Z", at + 10 * G_USEC_PER_SEC, "Active now" },
+    { "active", "2026-11-22T10:00:00Z", at + (gint64) 2 * 60 * G_USEC_PER_SEC, "Active 2 minutes ago" },
+    { "active", "2026-11-22T10:00:00Z", at + (gint64) 60 * 60 * G_USEC_PER_SEC, "Idle" },
+    { "idle", "2026-11-22T10:00:00Z", at, "Idle" },
+    { "archived", "2026-11-22T10:00:00Z", at, "Archived" },
+    /* started here a moment ago: the server has not stamped it yet */
+    { "active", NULL, at, "Active" },
+    { "idle", NULL, at, "Idle" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(AstroWorkspace) workspace = workspace_with (cases[i].status, cases[i].last);
+      g_autofree char *presence = astro_workspace_describe_presence (workspace, cases[i].now);
+
+      g_assert_cmpstr (presence, ==, cases[i].expected);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -230,6 +276,7 @@ main (int   argc,
   g_test_add ("/models/workspace-list/grouped", Fixture, NULL, fixture_setup, test_grouped, fixture_teardown);
   g_test_add ("/models/workspace-list/exact-changes", Fixture, NULL, fixture_setup, test_exact_changes, fixture_teardown);
   g_test_add ("/store/device-name", Fixture, NULL, fixture_setup, test_device_name, fixture_teardown);
+  g_test_add_func ("/models/workspace/presence", test_presence);
 
   return g_test_run ();
 }

@@ -236,7 +236,9 @@ free_ids_later (GPtrArray *ids)
 static void
 list_rest_later (AstroTaskListModel *self)
 {
-  g_assert (self->update_source == NULL);
+  /* an update already waiting lists the whole list anyway */
+  if (self->update_source != NULL)
+    return;
 
   self->update_source = g_idle_source_new ();
   g_source_set_priority (self->update_source, G_PRIORITY_DEFAULT_IDLE);
@@ -540,6 +542,8 @@ on_ids_listed_cb (GObject      *source,
       g_warning ("Could not list the tasks: %s", error->message);
       g_clear_object (&self->query_cancellable);
       g_clear_pointer (&self->query_keys, g_hash_table_unref);
+      if (g_hash_table_size (self->pending_keys) > 0 && self->update_source == NULL)
+        start_query (self);
       return;
     }
 

@@ -191,6 +191,9 @@ astro_workspace_describe_presence (AstroWorkspace *self,
 
   if (g_strcmp0 (status, "archived") == 0)
     return g_strdup (_("Archived"));
+  /* just started here, before the server has stamped any activity */
+  if (last == 0 && g_strcmp0 (status, "active") == 0)
+    return g_strdup (_("Active"));
   if (last == 0 || now_us - last > IDLE_AFTER_US || g_strcmp0 (status, "idle") == 0)
     return g_strdup (_("Idle"));
 
