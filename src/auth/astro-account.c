@@ -352,27 +352,16 @@ astro_account_init (AstroAccount *self)
                                                  NULL);
 }
 
-/*
- * Public API
- */
-
-/**
- * astro_account_load:
- * @server_url: (nullable): the server; %NULL for the one signed in last
- *
- * Returns the account, signed in if the secret service (or ASTROLABE_TOKEN)
- * has its tokens. Call astro_account_is_signed_in() to know.
- */
-AstroAccount *
-astro_account_load (AstroStore  *store,
-                    const char  *server_url,
-                    GError     **error)
+/* What the store knows of the account; whether its tokens are to be read
+ * from the keyring is left to read_keyring(), which may run on any thread. */
+static AstroAccount *
+load_settings (AstroStore  *store,
+               const char  *server_url,
+               GError     **error)
 {
   g_autoptr(AstroAccount) self = NULL;
   g_autofree char *saved_server = NULL;
   const char *environment_token = g_getenv ("ASTROLABE_TOKEN");
-
-  g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
 
   saved_server = astro_store_get_setting (store, ASTRO_SETTING_SERVER_URL);
   if (server_url == NULL)
@@ -399,27 +388,122 @@ astro_account_load (AstroStore  *store,
 
   if (g_strcmp0 (saved_server, self->server_url) == 0)
     {
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *access = NULL;
-      g_autofree char *refresh = NULL;
-
       self->email = astro_store_get_setting (store, ASTRO_SETTING_ACCOUNT_EMAIL);
       self->user_id = astro_store_get_setting (store, ASTRO_SETTING_ACCOUNT_USER);
-      if (self->email != NULL)
-        {
-          refresh = lookup_secret (self, "refresh", &local_error);
-          if (local_error == NULL)
-            access = lookup_secret (self, "access", &local_error);
-          if (local_error != NULL)
-            g_warning ("Could not read the saved sign-in: %s", local_error->message);
-          if (refresh != NULL)
-            set_tokens (self, access, refresh);
-          wipe (&access);
-          wipe (&refresh);
-        }
     }
 
   return g_steal_pointer (&self);
+}
+
+static gboolean
+needs_keyring (AstroAccount *self)
+{
+  return !self->from_environment && self->email != NULL;
+}
+
+static void
+read_keyring (AstroAccount *self)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *access = NULL;
+  g_autofree char *refresh = NULL;
+
+  refresh = lookup_secret (self, "refresh", &local_error);
+  if (local_error == NULL)
+    access = lookup_secret (self, "access", &local_error);
+  if (local_error != NULL)
+    g_warning ("Could not read the saved sign-in: %s", local_error->message);
+  if (refresh != NULL)
+    set_tokens (self, access, refresh);
+  wipe (&access);
+  wipe (&refresh);
+}
+
+static void
+read_keyring_in_thread (GTask        *task,
+                        gpointer      source_object,
+                        gpointer      task_data,
+                        GCancellable *cancellable)
+{
+  read_keyring (task_data);
+  g_task_return_pointer (task, g_object_ref (task_data), g_object_unref);
+}
+
+/*
+ * Public API
+ */
+
+/**
+ * astro_account_load:
+ * @server_url: (nullable): the server; %NULL for the one signed in last
+ *
+ * Returns the account, signed in if the secret service (or ASTROLABE_TOKEN)
+ * has its tokens. Call astro_account_is_signed_in() to know.
+ */
+AstroAccount *
+astro_account_load (AstroStore  *store,
+                    const char  *server_url,
+                    GError     **error)
+{
+  AstroAccount *self;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
+
+  self = load_settings (store, server_url, error);
+  if (self != NULL && needs_keyring (self))
+    read_keyring (self);
+
+  return self;
+}
+
+/**
+ * astro_account_load_async:
+ *
+ * astro_account_load() with the keyring read on a worker: the secret
+ * service answers in a few D-Bus round trips, which a window's start need
+ * not wait for. The store is read here, on the calling thread.
+ */
+void
+astro_account_load_async (AstroStore          *store,
+                          const char          *server_url,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(AstroAccount) self = NULL;
+  GError *error = NULL;
+
+  g_return_if_fail (ASTRO_IS_STORE (store));
+
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, astro_account_load_async);
+
+  self = load_settings (store, server_url, &error);
+  if (self == NULL)
+    g_task_return_error (task, error);
+  else if (!needs_keyring (self))
+    g_task_return_pointer (task, g_steal_pointer (&self), g_object_unref);
+  else
+    {
+      g_task_set_task_data (task, g_steal_pointer (&self), g_object_unref);
+      g_task_run_in_thread (task, read_keyring_in_thread);
+    }
+}
+
+/**
+ * astro_account_load_finish:
+ *
+ * Returns: (transfer full): the account, or %NULL with @error set
+ */
+AstroAccount *
+astro_account_load_finish (AstroStore    *store,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* The network and keyring part of signing in, safe on any thread. A NULL

@@ -32,6 +32,14 @@ GQuark        astro_account_error_quark     (void);
 AstroAccount *astro_account_load            (AstroStore    *store,
                                              const char    *server_url,
                                              GError       **error);
+void          astro_account_load_async      (AstroStore          *store,
+                                             const char          *server_url,
+                                             GCancellable        *cancellable,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+AstroAccount *astro_account_load_finish     (AstroStore    *store,
+                                             GAsyncResult  *result,
+                                             GError       **error);
 gboolean      astro_account_sign_in         (AstroAccount  *self,
                                              const char    *email,
                                              const char    *password,

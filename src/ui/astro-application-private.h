@@ -34,6 +34,7 @@ struct _AstroApplication
   gboolean         idle_sent;
 
   AstroAccount    *account;
+  GCancellable    *account_loading;   /* while the keyring is read */
   AstroSyncEngine *engine;
   AstroLinker     *linker;
   GSettings       *settings;  /* NULL when the schema is not installed */

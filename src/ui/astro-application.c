@@ -121,26 +121,62 @@ start_engine (AstroApplication *self,
   update_actions (self);
 }
 
-/* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
- * is set on a headless machine): keep the local copy live. Otherwise the
- * window shows the welcome page. */
+/* The welcome page, unless the local copy is syncing or may soon be (the
+ * keyring is still being read). */
 static void
-start_sync (AstroApplication *self)
+show_sign_in_if_signed_out (AstroApplication *self,
+                            AstroWindow      *window)
 {
-  g_autoptr(AstroAccount) account = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autofree char *server = NULL;
+  const char *from_environment = g_getenv ("ASTROLABE_SERVER");
 
-  if (self->store == NULL)
+  if (self->engine != NULL || self->account_loading != NULL || self->store_error != NULL)
     return;
 
-  account = astro_account_load (self->store, g_getenv ("ASTROLABE_SERVER"), &error);
-  if (account == NULL || !astro_account_is_signed_in (account))
+  server = astro_store_get_setting (self->store, ASTRO_SETTING_SERVER_URL);
+  astro_window_show_sign_in (window, from_environment != NULL ? from_environment : server);
+}
+
+static void
+on_account_loaded_cb (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(AstroApplication) self = user_data;
+  g_autoptr(AstroAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window;
+
+  account = astro_account_load_finish (ASTRO_STORE (source), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->account_loading);
+
+  if (account != NULL && astro_account_is_signed_in (account))
     {
-      g_debug ("Not syncing: %s", error != NULL ? error->message : "not signed in");
+      start_engine (self, account);
       return;
     }
 
-  start_engine (self, account);
+  g_debug ("Not syncing: %s", error != NULL ? error->message : "not signed in");
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  if (window != NULL)
+    show_sign_in_if_signed_out (self, ASTRO_WINDOW (window));
+}
+
+/* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
+ * is set on a headless machine): keep the local copy live. Otherwise the
+ * window shows the welcome page. The window shows the local copy meanwhile:
+ * the keyring is read on a worker. */
+static void
+start_sync (AstroApplication *self)
+{
+  if (self->store == NULL)
+    return;
+
+  self->account_loading = g_cancellable_new ();
+  astro_account_load_async (self->store, g_getenv ("ASTROLABE_SERVER"), self->account_loading,
+                            on_account_loaded_cb, g_object_ref (self));
 }
 
 static void
@@ -171,13 +207,8 @@ _astro_application_ensure_window (AstroApplication *self)
 
   if (self->store_error != NULL)
     astro_window_show_store_error (astro_window, self->store_error);
-  else if (self->engine == NULL)
-    {
-      g_autofree char *server = astro_store_get_setting (self->store, ASTRO_SETTING_SERVER_URL);
-      const char *from_environment = g_getenv ("ASTROLABE_SERVER");
-
-      astro_window_show_sign_in (astro_window, from_environment != NULL ? from_environment : server);
-    }
+  else
+    show_sign_in_if_signed_out (self, astro_window);
 
   recovered = self->store != NULL ? astro_store_get_recovered_path (self->store) : NULL;
   if (recovered != NULL)
@@ -414,6 +445,9 @@ astro_application_shutdown (GApplication *application)
 {
   AstroApplication *self = ASTRO_APPLICATION (application);
 
+  if (self->account_loading != NULL)
+    g_cancellable_cancel (self->account_loading);
+  g_clear_object (&self->account_loading);
   _astro_application_writes_stop (self);
   if (self->engine != NULL)
     astro_sync_engine_stop (self->engine);

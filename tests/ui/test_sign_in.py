@@ -67,6 +67,17 @@ class SignInTest(unittest.TestCase):
                     self.assertNotIn(secret.encode(), data)
         self.assertNotIn("demo@example.com", self.app.output())
 
+        # a new start is signed in from the keyring (read on a worker): the local copy, then live again
+        self.app.stop()
+        self.app = uitest.App(env={"ASTROLABE_SERVER": self.server.url})
+        self.addCleanup(self.app.stop)
+        self.window = self.app.window()
+        uitest.find(self.window, "the synced summary", role_name="label",
+                    name_is="The local copy holds %(tasks)d tasks, %(repositories)d repositories and "
+                            "%(workspaces)d workspaces." % counts)
+        uitest.find(self.window, "the sync status", role_name="push button", timeout=30,
+                    name_contains="Sync Status: Up to date and live")
+
         # signing out asks first, then forgets the data and the tokens, and says hello again
         uitest.click(uitest.find(self.window, "the main menu", role_name="push button", name_is="Main Menu"))
         uitest.click(uitest.find(self.app.node, "Sign Out…", role_name="menu item", name_contains="Sign Out"))
