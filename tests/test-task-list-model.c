@@ -225,17 +225,7 @@ static void
 assert_changes (Fixture    *fixture,
                 const char *expected)
 {
-  g_autoptr(GString) got = g_string_new (NULL);
-
-  for (guint i = 0; i < fixture->changes->len; i++)
-    {
-      const Change *change = &g_array_index (fixture->changes, Change, i);
-
-      g_string_append_printf (got, "%s%u,%u,%u", i ? ";" : "",
-                              change->position, change->removed, change->added);
-    }
-  g_assert_cmpstr (got->str, ==, expected);
-  g_array_set_size (fixture->changes, 0);
+  changes_were (fixture, expected);
   assert_consistent (fixture);
 }
 

@@ -315,6 +315,25 @@ pr_color (const char *pr_status,
     gdk_rgba_parse (color, "#e01b24");
 }
 
+/* @column's layout, ellipsized to @width; NULL if it has no text or no room */
+static PangoLayout *
+layout_at_width (AstroTaskRow   *self,
+                 Column          column,
+                 int             width,
+                 PangoRectangle *extents)
+{
+  PangoLayout *layout = ensure_layout (self, column);
+
+  if (layout == NULL || width <= 0)
+    return NULL;
+
+  if (pango_layout_get_width (layout) != width * PANGO_SCALE)
+    pango_layout_set_width (layout, width * PANGO_SCALE);
+  pango_layout_get_pixel_extents (layout, NULL, extents);
+
+  return layout;
+}
+
 /* Draws @column's text at @x (from the start edge), at most @width wide and
  * centred on the row's height; returns the width it took. */
 static int
@@ -325,16 +344,12 @@ draw_text (AstroTaskRow   *self,
            int             width,
            const GdkRGBA  *color)
 {
-  PangoLayout *layout = ensure_layout (self, column);
   PangoRectangle extents;
+  PangoLayout *layout = layout_at_width (self, column, width, &extents);
   int row_width = gtk_widget_get_width (GTK_WIDGET (self));
 
-  if (layout == NULL || width <= 0)
+  if (layout == NULL)
     return 0;
-
-  if (pango_layout_get_width (layout) != width * PANGO_SCALE)
-    pango_layout_set_width (layout, width * PANGO_SCALE);
-  pango_layout_get_pixel_extents (layout, NULL, &extents);
 
   if (gtk_widget_get_direction (GTK_WIDGET (self)) == GTK_TEXT_DIR_RTL)
     x = row_width - x - extents.width;
@@ -357,19 +372,15 @@ draw_pill (AstroTaskRow   *self,
            int             width,
            const GdkRGBA  *tint)
 {
-  PangoLayout *layout = ensure_layout (self, column);
   GdkRGBA background = *tint;
   PangoRectangle extents;
+  PangoLayout *layout = layout_at_width (self, column, width - 2 * PILL_PADDING_X, &extents);
   GskRoundedRect pill;
   int row_width = gtk_widget_get_width (GTK_WIDGET (self));
   int pill_x, pill_width, pill_height;
 
-  if (layout == NULL || width <= 2 * PILL_PADDING_X)
+  if (layout == NULL)
     return 0;
-
-  if (pango_layout_get_width (layout) != (width - 2 * PILL_PADDING_X) * PANGO_SCALE)
-    pango_layout_set_width (layout, (width - 2 * PILL_PADDING_X) * PANGO_SCALE);
-  pango_layout_get_pixel_extents (layout, NULL, &extents);
 
   pill_width = extents.width + 2 * PILL_PADDING_X;
   pill_height = extents.height + 2 * PILL_PADDING_Y;
