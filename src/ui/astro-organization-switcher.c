@@ -185,12 +185,55 @@ astro_organization_switcher_class_init (AstroOrganizationSwitcherClass *klass)
 }
 
 static void
+on_setup_cb (GtkSignalListItemFactory *factory,
+             GtkListItem              *item,
+             gpointer                  shortened)
+{
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0.0);
+  if (GPOINTER_TO_INT (shortened))
+    {
+      gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+      gtk_label_set_width_chars (GTK_LABEL (label), 6);
+      gtk_label_set_max_width_chars (GTK_LABEL (label), 20);
+    }
+  gtk_list_item_set_child (item, label);
+}
+
+static void
+on_bind_cb (GtkSignalListItemFactory *factory,
+            GtkListItem              *item,
+            gpointer                  shortened)
+{
+  gtk_label_set_text (GTK_LABEL (gtk_list_item_get_child (item)),
+                      gtk_string_object_get_string (gtk_list_item_get_item (item)));
+}
+
+/* The button's name may be shortened on a narrow window; the list shows the
+ * names whole */
+static GtkListItemFactory *
+label_factory (gboolean shortened)
+{
+  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+
+  g_signal_connect (factory, "setup", G_CALLBACK (on_setup_cb), GINT_TO_POINTER (shortened));
+  g_signal_connect (factory, "bind", G_CALLBACK (on_bind_cb), GINT_TO_POINTER (shortened));
+  return factory;
+}
+
+static void
 astro_organization_switcher_init (AstroOrganizationSwitcher *self)
 {
+  g_autoptr(GtkListItemFactory) button_factory = label_factory (TRUE);
+  g_autoptr(GtkListItemFactory) list_factory = label_factory (FALSE);
+
   self->names = gtk_string_list_new (NULL);
   self->ids = g_ptr_array_new_with_free_func (g_free);
 
   self->dropdown = GTK_DROP_DOWN (gtk_drop_down_new (g_object_ref (G_LIST_MODEL (self->names)), NULL));
+  gtk_drop_down_set_factory (self->dropdown, button_factory);
+  gtk_drop_down_set_list_factory (self->dropdown, list_factory);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->dropdown), _("Organization"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->dropdown),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, _("Organization"),

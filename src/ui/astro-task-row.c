@@ -26,9 +26,10 @@
 #define STATUS_CHARS     11
 #define TITLE_MIN_CHARS  12
 #define TITLE_NAT_CHARS  40
+#define TITLE_KEEP_CHARS 24   /* narrower, the columns on the right give way */
 #define PRIORITY_CHARS   7
 #define ASSIGNEE_CHARS   14
-#define WORK_CHARS       14
+#define WORK_CHARS       20
 
 #define SPACING          12
 #define MARGIN_X         12
@@ -379,7 +380,8 @@ draw_pill (AstroTaskRow   *self,
   int row_width = gtk_widget_get_width (GTK_WIDGET (self));
   int pill_x, pill_width, pill_height;
 
-  if (layout == NULL)
+  /* a badge is read whole or not at all */
+  if (layout == NULL || pango_layout_is_ellipsized (layout))
     return 0;
 
   pill_width = extents.width + 2 * PILL_PADDING_X;
@@ -455,10 +457,11 @@ astro_task_row_measure (GtkWidget      *widget,
 
   if (orientation == GTK_ORIENTATION_HORIZONTAL)
     {
-      int fixed = KEY_CHARS + STATUS_CHARS + PRIORITY_CHARS + ASSIGNEE_CHARS + WORK_CHARS;
+      int optional = PRIORITY_CHARS + ASSIGNEE_CHARS + WORK_CHARS;
 
-      *minimum = 2 * MARGIN_X + 5 * SPACING + (fixed + TITLE_MIN_CHARS) * m->char_px;
-      *natural = 2 * MARGIN_X + 5 * SPACING + (fixed + TITLE_NAT_CHARS) * m->char_px;
+      /* a narrow window (a phone's width) keeps the key, status and title */
+      *minimum = 2 * MARGIN_X + 2 * SPACING + (KEY_CHARS + STATUS_CHARS + TITLE_MIN_CHARS) * m->char_px;
+      *natural = 2 * MARGIN_X + 5 * SPACING + (KEY_CHARS + STATUS_CHARS + optional + TITLE_NAT_CHARS) * m->char_px;
     }
   else
     {
@@ -472,8 +475,10 @@ astro_task_row_snapshot (GtkWidget   *widget,
 {
   AstroTaskRow *self = ASTRO_TASK_ROW (widget);
   const Metrics *m = get_metrics (self);
+  static const int right_chars[] = { PRIORITY_CHARS, ASSIGNEE_CHARS, WORK_CHARS };
   int width = gtk_widget_get_width (widget);
   int right, x, title_width, used;
+  guint n_right;
   GdkRGBA color, dim, tint;
 
   if (self->task == NULL)
@@ -491,15 +496,31 @@ astro_task_row_snapshot (GtkWidget   *widget,
   draw_text (self, snapshot, COLUMN_STATUS, x, STATUS_CHARS * m->char_px, &color);
   x += STATUS_CHARS * m->char_px + SPACING;
 
-  right = (PRIORITY_CHARS + ASSIGNEE_CHARS + WORK_CHARS) * m->char_px + 3 * SPACING + MARGIN_X;
+  /* The columns on the right go as the row narrows, the work first, then
+   * the assignee, then the priority, before the title gets less than its
+   * minimum; the list item's accessible label still says them all. */
+  n_right = G_N_ELEMENTS (right_chars);
+  for (;;)
+    {
+      right = MARGIN_X;
+      for (guint i = 0; i < n_right; i++)
+        right += right_chars[i] * m->char_px + SPACING;
+      if (n_right == 0 || width - x - right >= TITLE_KEEP_CHARS * m->char_px)
+        break;
+      n_right--;
+    }
   title_width = MAX (TITLE_MIN_CHARS * m->char_px, width - x - right);
   draw_text (self, snapshot, COLUMN_TITLE, x, title_width, &color);
   x += title_width + SPACING;
 
-  draw_text (self, snapshot, COLUMN_PRIORITY, x, PRIORITY_CHARS * m->char_px, &color);
+  if (n_right > 0)
+    draw_text (self, snapshot, COLUMN_PRIORITY, x, PRIORITY_CHARS * m->char_px, &color);
   x += PRIORITY_CHARS * m->char_px + SPACING;
-  draw_text (self, snapshot, COLUMN_ASSIGNEE, x, ASSIGNEE_CHARS * m->char_px, &dim);
+  if (n_right > 1)
+    draw_text (self, snapshot, COLUMN_ASSIGNEE, x, ASSIGNEE_CHARS * m->char_px, &dim);
   x += ASSIGNEE_CHARS * m->char_px + SPACING;
+  if (n_right < 3)
+    return;
 
   used = draw_pill (self, snapshot, COLUMN_WORKSPACES, x, WORK_CHARS * m->char_px, &color);
   if (used > 0)

@@ -133,6 +133,19 @@ class TasksTest(unittest.TestCase):
                         name_is="%s — %s" % (workspace["device_name"], owner))
         uitest.screenshot("task-detail.png")
 
+    def test_narrow_window(self):
+        """At a phone's width the rows keep their key, status and title."""
+        first = self.organizations[0]
+        task = next(t for t in self.tasks if t["organization_id"] == first["id"])
+        self.search(task["external_key"])
+        row = uitest.task_row(self.window, task)
+        xid = uitest.wait_for("the X window",
+                              lambda: uitest.xdotool("search", "--onlyvisible", "--name", "^Astrolabe$").split())
+        uitest.xdotool("windowsize", xid[0], "400", "700")
+        width = lambda: row.queryComponent().getExtents(0).width
+        uitest.wait_for("the row to narrow", lambda: 0 < width() <= 400)
+        uitest.screenshot("tasks-narrow.png")
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
