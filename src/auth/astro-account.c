@@ -425,8 +425,8 @@ read_keyring_in_thread (GTask        *task,
                         gpointer      task_data,
                         GCancellable *cancellable)
 {
-  read_keyring (task_data);
-  g_task_return_pointer (task, g_object_ref (task_data), g_object_unref);
+  read_keyring (source_object);
+  g_task_return_boolean (task, TRUE);
 }
 
 /*
@@ -457,53 +457,68 @@ astro_account_load (AstroStore  *store,
 }
 
 /**
- * astro_account_load_async:
+ * astro_account_load_settings:
+ * @server_url: (nullable): the server; %NULL for the one signed in last
  *
- * astro_account_load() with the keyring read on a worker: the secret
- * service answers in a few D-Bus round trips, which a window's start need
- * not wait for. The store is read here, on the calling thread.
- */
-void
-astro_account_load_async (AstroStore          *store,
-                          const char          *server_url,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(AstroAccount) self = NULL;
-  GError *error = NULL;
-
-  g_return_if_fail (ASTRO_IS_STORE (store));
-
-  task = g_task_new (store, cancellable, callback, user_data);
-  g_task_set_source_tag (task, astro_account_load_async);
-
-  self = load_settings (store, server_url, &error);
-  if (self == NULL)
-    g_task_return_error (task, error);
-  else if (!needs_keyring (self))
-    g_task_return_pointer (task, g_steal_pointer (&self), g_object_unref);
-  else
-    {
-      g_task_set_task_data (task, g_steal_pointer (&self), g_object_unref);
-      g_task_run_in_thread (task, read_keyring_in_thread);
-    }
-}
-
-/**
- * astro_account_load_finish:
+ * The first half of astro_account_load(): what the store (or
+ * ASTROLABE_TOKEN) says. When astro_account_needs_keyring() says so, the
+ * tokens are then read with astro_account_read_keyring_async(), which a
+ * window's start need not wait for.
  *
  * Returns: (transfer full): the account, or %NULL with @error set
  */
 AstroAccount *
-astro_account_load_finish (AstroStore    *store,
-                           GAsyncResult  *result,
-                           GError       **error)
+astro_account_load_settings (AstroStore  *store,
+                             const char  *server_url,
+                             GError     **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+  g_return_val_if_fail (ASTRO_IS_STORE (store), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  return load_settings (store, server_url, error);
+}
+
+gboolean
+astro_account_needs_keyring (AstroAccount *self)
+{
+  g_return_val_if_fail (ASTRO_IS_ACCOUNT (self), FALSE);
+
+  return needs_keyring (self) && !astro_account_is_signed_in (self);
+}
+
+/**
+ * astro_account_read_keyring_async:
+ *
+ * Reads the account's tokens from the secret service on a worker: it
+ * answers in a few D-Bus round trips.
+ */
+void
+astro_account_read_keyring_async (AstroAccount        *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (ASTRO_IS_ACCOUNT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, astro_account_read_keyring_async);
+  g_task_run_in_thread (task, read_keyring_in_thread);
+}
+
+/**
+ * astro_account_read_keyring_finish:
+ *
+ * Returns: whether the secret service had the account's tokens
+ */
+gboolean
+astro_account_read_keyring_finish (AstroAccount  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error) && astro_account_is_signed_in (self);
 }
 
 /* The network and keyring part of signing in, safe on any thread. A NULL

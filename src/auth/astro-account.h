@@ -32,14 +32,17 @@ GQuark        astro_account_error_quark     (void);
 AstroAccount *astro_account_load            (AstroStore    *store,
                                              const char    *server_url,
                                              GError       **error);
-void          astro_account_load_async      (AstroStore          *store,
-                                             const char          *server_url,
-                                             GCancellable        *cancellable,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data);
-AstroAccount *astro_account_load_finish     (AstroStore    *store,
-                                             GAsyncResult  *result,
+AstroAccount *astro_account_load_settings   (AstroStore    *store,
+                                             const char    *server_url,
                                              GError       **error);
+gboolean      astro_account_needs_keyring   (AstroAccount  *self);
+void          astro_account_read_keyring_async  (AstroAccount        *self,
+                                                 GCancellable        *cancellable,
+                                                 GAsyncReadyCallback  callback,
+                                                 gpointer             user_data);
+gboolean      astro_account_read_keyring_finish (AstroAccount  *self,
+                                                 GAsyncResult  *result,
+                                                 GError       **error);
 gboolean      astro_account_sign_in         (AstroAccount  *self,
                                              const char    *email,
                                              const char    *password,

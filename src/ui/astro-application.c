@@ -138,27 +138,28 @@ show_sign_in_if_signed_out (AstroApplication *self,
 }
 
 static void
-on_account_loaded_cb (GObject      *source,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+on_keyring_read_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
   g_autoptr(AstroApplication) self = user_data;
-  g_autoptr(AstroAccount) account = NULL;
+  AstroAccount *account = ASTRO_ACCOUNT (source);
   g_autoptr(GError) error = NULL;
+  gboolean signed_in;
   GtkWindow *window;
 
-  account = astro_account_load_finish (ASTRO_STORE (source), result, &error);
+  signed_in = astro_account_read_keyring_finish (account, result, &error);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
   g_clear_object (&self->account_loading);
 
-  if (account != NULL && astro_account_is_signed_in (account))
+  if (signed_in)
     {
       start_engine (self, account);
       return;
     }
 
-  g_debug ("Not syncing: %s", error != NULL ? error->message : "not signed in");
+  g_debug ("Not syncing: the keyring has no sign-in for %s", astro_account_get_server_url (account));
   window = gtk_application_get_active_window (GTK_APPLICATION (self));
   if (window != NULL)
     show_sign_in_if_signed_out (self, ASTRO_WINDOW (window));
@@ -166,17 +167,30 @@ on_account_loaded_cb (GObject      *source,
 
 /* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
  * is set on a headless machine): keep the local copy live. Otherwise the
- * window shows the welcome page. The window shows the local copy meanwhile:
- * the keyring is read on a worker. */
+ * window shows the welcome page. The keyring is read on a worker: the
+ * window shows the local copy meanwhile. */
 static void
 start_sync (AstroApplication *self)
 {
+  g_autoptr(AstroAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+
   if (self->store == NULL)
     return;
 
-  self->account_loading = g_cancellable_new ();
-  astro_account_load_async (self->store, g_getenv ("ASTROLABE_SERVER"), self->account_loading,
-                            on_account_loaded_cb, g_object_ref (self));
+  account = astro_account_load_settings (self->store, g_getenv ("ASTROLABE_SERVER"), &error);
+  if (account == NULL)
+    g_debug ("Not syncing: %s", error->message);
+  else if (astro_account_needs_keyring (account))
+    {
+      self->account_loading = g_cancellable_new ();
+      astro_account_read_keyring_async (account, self->account_loading,
+                                        on_keyring_read_cb, g_object_ref (self));
+    }
+  else if (astro_account_is_signed_in (account))
+    start_engine (self, account);
+  else
+    g_debug ("Not syncing: not signed in");
 }
 
 static void
