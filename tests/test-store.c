@@ -1355,6 +1355,20 @@ test_settings (Fixture       *fixture,
 
   g_assert_true (astro_store_set_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, NULL, &error));
   g_assert_null (astro_store_get_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION));
+
+  /* kept on the writing thread, after the batches given before it */
+  {
+    g_autoptr(AstroBatch) batch = tasks_batch ();
+    g_autofree char *kept = NULL;
+
+    add_task (batch, "late", "o3", "Written first", "Todo", "1", "2026-01-01T00:00:00Z");
+    astro_store_apply_batch_async (fixture->store, batch, NULL, NULL);
+    astro_store_set_setting_async (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, "o3");
+    while ((kept = astro_store_get_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION)) == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    g_assert_cmpstr (kept, ==, "o3");
+    g_assert_cmpint (astro_store_count_rows (fixture->store, "tasks", NULL), ==, 1);
+  }
 }
 
 static void

@@ -548,6 +548,36 @@ astro_store_apply_batch (AstroStore  *self,
   return TRUE;
 }
 
+typedef struct
+{
+  char *key;
+  char *value;
+} Setting;
+
+static void
+setting_free (gpointer data)
+{
+  Setting *setting = data;
+
+  g_free (setting->key);
+  g_free (setting->value);
+  g_free (setting);
+}
+
+static gboolean
+write_setting (AstroStore     *self,
+               const Setting  *setting,
+               GError        **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->writer_lock);
+
+  if (!_astro_store_ensure_writer (self, error))
+    return FALSE;
+
+  return _astro_store_write_setting (self->writer, self->writer_statements,
+                                     setting->key, setting->value, error);
+}
+
 static void
 write_in_thread (gpointer data,
                  gpointer user_data)
@@ -555,14 +585,79 @@ write_in_thread (gpointer data,
   g_autoptr(GTask) task = data;
   AstroStore *self = user_data;
   GError *error = NULL;
+  gboolean written;
 
   if (self->background)
     astro_thread_lower_priority ();
 
-  if (astro_store_apply_batch (self, g_task_get_task_data (task), &error))
+  if (g_task_get_source_tag (task) == astro_store_set_setting_async)
+    written = write_setting (self, g_task_get_task_data (task), &error);
+  else
+    written = astro_store_apply_batch (self, g_task_get_task_data (task), &error);
+
+  if (written)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);
+}
+
+static void
+push_write (AstroStore *self,
+            GTask      *task)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_once_init_enter (&self->writes))
+    {
+      /* exclusive: see astro_store_set_background() */
+      GThreadPool *pool = g_thread_pool_new (write_in_thread, self, 1, TRUE, &error);
+
+      if (pool == NULL)
+        g_error ("Could not start the thread that writes the database: %s", error->message);
+      g_once_init_leave (&self->writes, pool);
+    }
+
+  g_thread_pool_push (self->writes, task, NULL);
+}
+
+static void
+on_setting_written_cb (GObject      *source,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    g_warning ("%s", error->message);
+}
+
+/**
+ * astro_store_set_setting_async:
+ * @value: (nullable): %NULL removes the setting
+ *
+ * astro_store_set_setting() on the writing thread, after the batches given
+ * before: a window's choice (the active organization) is then kept without
+ * waiting for a sync's transaction to end. A failure is logged.
+ */
+void
+astro_store_set_setting_async (AstroStore *self,
+                               const char *key,
+                               const char *value)
+{
+  GTask *task;
+  Setting *setting;
+
+  g_return_if_fail (ASTRO_IS_STORE (self));
+  g_return_if_fail (key != NULL);
+
+  setting = g_new0 (Setting, 1);
+  setting->key = g_strdup (key);
+  setting->value = g_strdup (value);
+
+  task = g_task_new (self, NULL, on_setting_written_cb, NULL);
+  g_task_set_source_tag (task, astro_store_set_setting_async);
+  g_task_set_task_data (task, setting, setting_free);
+  push_write (self, task);
 }
 
 /**
@@ -579,7 +674,6 @@ astro_store_apply_batch_async (AstroStore          *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (ASTRO_IS_STORE (self));
   g_return_if_fail (batch != NULL);
@@ -587,18 +681,7 @@ astro_store_apply_batch_async (AstroStore          *self,
   task = g_task_new (self, NULL, callback, user_data);
   g_task_set_source_tag (task, astro_store_apply_batch_async);
   g_task_set_task_data (task, astro_batch_ref (batch), (GDestroyNotify) astro_batch_unref);
-
-  if (g_once_init_enter (&self->writes))
-    {
-      /* exclusive: see astro_store_set_background() */
-      GThreadPool *pool = g_thread_pool_new (write_in_thread, self, 1, TRUE, &error);
-
-      if (pool == NULL)
-        g_error ("Could not start the thread that writes the database: %s", error->message);
-      g_once_init_leave (&self->writes, pool);
-    }
-
-  g_thread_pool_push (self->writes, g_steal_pointer (&task), NULL);
+  push_write (self, g_steal_pointer (&task));
 }
 
 gboolean

@@ -59,18 +59,17 @@ astro_store_get_setting (AstroStore *self,
 }
 
 /* A NULL value removes the setting. */
+/* The settings row, on whichever connection the caller holds */
 gboolean
-astro_store_set_setting (AstroStore  *self,
-                         const char  *key,
-                         const char  *value,
-                         GError     **error)
+_astro_store_write_setting (sqlite3     *db,
+                            GHashTable  *statements,
+                            const char  *key,
+                            const char  *value,
+                            GError     **error)
 {
   sqlite3_stmt *stmt;
 
-  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
-  g_return_val_if_fail (key != NULL, FALSE);
-
-  stmt = _astro_store_prepare (self->db, self->statements,
+  stmt = _astro_store_prepare (db, statements,
                                value != NULL
                                ? "INSERT INTO settings (key, value) VALUES (?1, ?2)"
                                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
@@ -83,7 +82,19 @@ astro_store_set_setting (AstroStore  *self,
   if (value != NULL)
     sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
 
-  return _astro_store_step_done (self->db, stmt, "Could not save a setting", error);
+  return _astro_store_step_done (db, stmt, "Could not save a setting", error);
+}
+
+gboolean
+astro_store_set_setting (AstroStore  *self,
+                         const char  *key,
+                         const char  *value,
+                         GError     **error)
+{
+  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
+  g_return_val_if_fail (key != NULL, FALSE);
+
+  return _astro_store_write_setting (self->db, self->statements, key, value, error);
 }
 
 /* This machine's id, made once and kept: workspaces and links carry it. */

@@ -59,6 +59,11 @@ sqlite3_stmt *_astro_store_prepare        (sqlite3     *db,
 char         *_astro_store_now_iso        (void);
 char         *_astro_store_dup_column     (sqlite3_stmt *stmt,
                                            int           column);
+gboolean      _astro_store_write_setting  (sqlite3       *db,
+                                           GHashTable    *statements,
+                                           const char    *key,
+                                           const char    *value,
+                                           GError       **error);
 gboolean      _astro_store_step_done      (sqlite3       *db,
                                            sqlite3_stmt  *stmt,
                                            const char    *what,

@@ -129,6 +129,9 @@ GPtrArray       *astro_store_list_workspaces     (AstroStore             *self,
 /* Local tables */
 char            *astro_store_get_setting         (AstroStore             *self,
                                                   const char             *key);
+void             astro_store_set_setting_async   (AstroStore             *self,
+                                                  const char             *key,
+                                                  const char             *value);
 gboolean         astro_store_set_setting         (AstroStore             *self,
                                                   const char             *key,
                                                   const char             *value,

@@ -120,7 +120,8 @@ on_selected_cb (AstroOrganizationSwitcher *self)
   if (self->filling || self->store == NULL)
     return;
 
-  astro_store_set_setting (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, selected_id (self), NULL);
+  /* kept on the writing thread: a sync's transaction may hold the database */
+  astro_store_set_setting_async (self->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, selected_id (self));
   update_organization_id (self);
 }
 
