@@ -141,7 +141,7 @@ class WindowTest(unittest.TestCase):
             token = server.login()["access_token"]
             counts = {t: len(server.control("GET", "rows/" + t)) for t in ("tasks", "repositories", "workspaces")}
             # the tasks are slow to come; every other table arrives at once
-            server.control("POST", "faults", {"path": "/api/electric/tasks", "kind": "delay", "ms": 5000})
+            server.control("POST", "faults", {"path": "/api/electric/tasks", "kind": "delay", "ms": 8000})
 
             self.app = uitest.App(env={"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token})
             window = self.app.window()

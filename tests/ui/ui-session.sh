@@ -27,6 +27,8 @@ export GDK_BACKEND=x11
 export GSK_RENDERER=${GSK_RENDERER:-cairo}
 export NO_AT_BRIDGE=0
 export LANG=C.UTF-8
+# only read by builds with -Db_sanitize=address
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp}"
 unset DBUS_SESSION_BUS_ADDRESS DISPLAY WAYLAND_DISPLAY
 
 # Xvfb picks a free display itself and says which once it accepts clients,
