@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-settings.h"
 #include "astro-application-private.h"
 #include "astro-bench-probe.h"
 #include "astro-preferences-window.h"
@@ -35,20 +36,6 @@ open_store (AstroApplication *self)
   recovered = astro_store_get_recovered_path (self->store);
   if (recovered != NULL)
     g_warning ("The local copy was damaged; it was moved to %s and a new one was made", recovered);
-}
-
-/* Missing schemas (an uninstalled build without GSETTINGS_SCHEMA_DIR) must
- * not abort the app: it then just follows the system's style. */
-static GSettings *
-settings_new_if_installed (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-
-  return schema != NULL ? g_settings_new (APP_ID) : NULL;
 }
 
 static void
@@ -435,7 +422,7 @@ astro_application_startup (GApplication *application)
 
   /* Appearance: a stateful action the preferences' radio buttons share,
    * applied at start and at once on every change. */
-  self->settings = settings_new_if_installed ();
+  self->settings = astro_settings_new_if_installed (NULL);
   if (self->settings != NULL)
     {
       g_autoptr(GAction) color_scheme = g_settings_create_action (self->settings, "color-scheme");

@@ -8,6 +8,7 @@
 
 #include <glib/gi18n.h>
 
+#include "astro-settings.h"
 #include "astro-organization-switcher.h"
 #include "astro-repositories-page.h"
 #include "astro-sign-in-page.h"
@@ -65,26 +66,6 @@ static guint signals [N_SIGNALS];
 /*
  * Auxiliary methods
  */
-
-/* Missing schemas (an uninstalled build without GSETTINGS_SCHEMA_DIR) must not
- * abort the app: the window just does not remember its size then. */
-static GSettings *
-settings_new_if_installed (void)
-{
-  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
-  g_autoptr(GSettingsSchema) schema = NULL;
-
-  if (source != NULL)
-    schema = g_settings_schema_source_lookup (source, APP_ID, TRUE);
-
-  if (schema == NULL)
-    {
-      g_warning ("The settings schema %s is not installed; window size will not be kept", APP_ID);
-      return NULL;
-    }
-
-  return g_settings_new (APP_ID);
-}
 
 static void
 load_window_state (AstroWindow *self)
@@ -528,7 +509,7 @@ astro_window_init (AstroWindow *self)
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop_cb), self, 0);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (drop));
 
-  self->settings = settings_new_if_installed ();
+  self->settings = astro_settings_new_if_installed ("window size will not be kept");
 }
 
 /*

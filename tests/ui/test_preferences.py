@@ -14,8 +14,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 import uitest  # noqa: E402
 
 
-def db_path():
-    return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
+db_path = uitest.db_path
 
 
 def keyfile_value(key):
@@ -34,10 +33,7 @@ def brightness(path, x, y):
 
 class PreferencesTest(unittest.TestCase):
     def setUp(self):
-        folder = os.path.dirname(db_path())
-        if os.path.isdir(folder):
-            for entry in os.listdir(folder):
-                os.unlink(os.path.join(folder, entry))
+        uitest.clear_local_copy()
         self.app = uitest.App()
         self.addCleanup(self.app.stop)
         self.window = self.app.window()

@@ -12,16 +12,12 @@ import harness  # noqa: E402
 import uitest  # noqa: E402
 
 
-def db_path():
-    return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
+db_path = uitest.db_path
 
 
 class TasksTest(unittest.TestCase):
     def setUp(self):
-        folder = os.path.dirname(db_path())
-        if os.path.isdir(folder):
-            for entry in os.listdir(folder):
-                os.unlink(os.path.join(folder, entry))
+        uitest.clear_local_copy()
         self.server = harness.Server(long_poll_ms=1000)
         self.addCleanup(self.server.stop)
         token = self.server.login()["access_token"]

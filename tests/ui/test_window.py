@@ -13,15 +13,7 @@ import harness  # noqa: E402
 import uitest  # noqa: E402
 
 
-def db_path():
-    return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
-
-
-def remove_db():
-    folder = os.path.dirname(db_path())
-    if os.path.isdir(folder):
-        for entry in os.listdir(folder):
-            os.unlink(os.path.join(folder, entry))
+db_path = uitest.db_path
 
 
 def keyfile():
@@ -32,7 +24,7 @@ def keyfile():
 
 class WindowTest(unittest.TestCase):
     def setUp(self):
-        remove_db()
+        uitest.clear_local_copy()
         self.app = None
 
     def tearDown(self):

@@ -27,6 +27,19 @@ def start_accessibility_bus():
         time.sleep(0.5)
 
 
+def db_path():
+    """The app's local copy in the session's private data folder."""
+    return os.path.join(os.environ["XDG_DATA_HOME"], "astrolabe", "astrolabe.db")
+
+
+def clear_local_copy():
+    """A first start: no database, no WAL, nothing set aside."""
+    folder = os.path.dirname(db_path())
+    if os.path.isdir(folder):
+        for entry in os.listdir(folder):
+            os.unlink(os.path.join(folder, entry))
+
+
 def wait_for(what, predicate, timeout=20.0, interval=0.1):
     deadline = time.monotonic() + timeout
     while True:
