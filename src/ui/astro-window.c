@@ -13,6 +13,7 @@
 #include "astro-repositories-page.h"
 #include "astro-sign-in-page.h"
 #include "astro-sync-button.h"
+#include "astro-bench-probe.h"
 #include "astro-sync-progress.h"
 #include "astro-tasks-page.h"
 #include "astro-window.h"
@@ -27,7 +28,7 @@ struct _AstroWindow
   gboolean              signing_in;
 
   GtkStack             *stack;
-  AdwViewSwitcherTitle *switcher_title;
+  GtkStack             *title_stack;
   AdwToastOverlay      *toast_overlay;
   GtkLabel             *summary_label;
   guint                 summary_source;
@@ -303,9 +304,12 @@ on_drop_cb (GtkDropTarget *target,
 static void
 on_stack_child_changed_cb (AstroWindow *self)
 {
-  adw_view_switcher_title_set_view_switcher_enabled (self->switcher_title,
-                                                     g_strcmp0 (gtk_stack_get_visible_child_name (self->stack),
-                                                                "summary") == 0);
+  g_autofree char *mark = g_strconcat ("page:", gtk_stack_get_visible_child_name (self->stack), NULL);
+
+  astro_bench_probe_mark (mark);
+  gtk_stack_set_visible_child_name (self->title_stack,
+                                    g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "summary") == 0
+                                    ? "switcher" : "title");
 }
 
 static void
@@ -473,7 +477,7 @@ astro_window_class_init (AstroWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-window.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, stack);
-  gtk_widget_class_bind_template_child (widget_class, AstroWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, title_stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, summary_label);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, tasks_page);
