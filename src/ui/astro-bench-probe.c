@@ -7,10 +7,14 @@
  * the clock of Python's time.monotonic()):
  *
  *   first-frame  the window's first paint, and the RSS then       (P5)
- *   stall        the main loop did not answer for "ms" ≥ 4 ms    (P4)
+ *   stall        the main loop did not answer for "ms" ≥ 4 ms    (P4);
+ *                "ran_ms" of it the main thread was on a core,
+ *                "waited_ms" it was ready but another thread had it
  *   rss          the RSS, every second                            (P5)
  *   switch       selecting the other organization until the frame
  *                showing its list was painted, in ms              (P6)
+ *   frame        a frame that took 8 ms or more: when it began, and its
+ *                layout and paint phases in ms  (what a stall was)
  *
  * With ASTROLABE_BENCH_SWITCH=N it switches organization N times, once a
  * second, through the window's own organization drop-down. Nothing here runs
@@ -21,6 +25,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "astro-bench-probe.h"
@@ -37,11 +42,16 @@ typedef struct
   GMainContext *context;
   GtkWindow  *window;          /* weak */
   gpointer    ping_posted;     /* the time it was posted; NULL once answered */
+  char       *schedstat_path;  /* the main thread's */
+  gint64      posted_ran_ns;
+  gint64      posted_waited_ns;
   guint       switches_left;
   gint64      switch_started;
   gint64      switch_selected;
   gint64      switch_laid_out;
   gboolean    first_frame_seen;
+  gint64      frame_started;
+  gint64      frame_laid_out;
 } Probe;
 
 static Probe *probe;
@@ -81,15 +91,36 @@ log_event (const char *format,
   g_mutex_unlock (&probe->lock);
 }
 
+/* The time the main thread ran on a core, and waited for one, in ns */
+static void
+read_schedstat (gint64 *ran,
+                gint64 *waited)
+{
+  FILE *file = fopen (probe->schedstat_path, "r");
+
+  *ran = *waited = 0;
+  if (file == NULL)
+    return;
+  if (fscanf (file, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, ran, waited) != 2)
+    *ran = *waited = 0;
+  fclose (file);
+}
+
 static gboolean
 on_ping_cb (gpointer data)
 {
   gint64 posted = (gint64) GPOINTER_TO_SIZE (g_atomic_pointer_get (&probe->ping_posted));
   gint64 now = g_get_monotonic_time ();
+  gint64 ran, waited;
 
   if (posted != 0 && now - posted >= STALL_MIN_US)
-    log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f}",
-               posted, (now - posted) / 1000.0);
+    {
+      read_schedstat (&ran, &waited);
+      log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
+                 "\"ran_ms\": %.1f, \"waited_ms\": %.1f}",
+                 posted, (now - posted) / 1000.0,
+                 (ran - probe->posted_ran_ns) / 1e6, (waited - probe->posted_waited_ns) / 1e6);
+    }
 
   g_atomic_pointer_set (&probe->ping_posted, NULL);
   return G_SOURCE_REMOVE;
@@ -102,13 +133,20 @@ watchdog_thread (gpointer data)
 {
   for (;;)
     {
+      gpointer posted;
+
       g_usleep (PING_INTERVAL_US);
       if (g_atomic_pointer_get (&probe->ping_posted) != NULL)
         continue;
 
-      g_atomic_pointer_set (&probe->ping_posted,
-                            GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ()));
+      read_schedstat (&probe->posted_ran_ns, &probe->posted_waited_ns);
+      posted = GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ());
+      g_atomic_pointer_set (&probe->ping_posted, posted);
       g_main_context_invoke_full (probe->context, G_PRIORITY_DEFAULT, on_ping_cb, NULL, NULL);
+      /* This thread may lose its core between reading the clock and waking
+       * the main loop: the wait counts from the wake-up, not from before. */
+      g_atomic_pointer_compare_and_exchange (&probe->ping_posted, posted,
+                                             GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ()));
     }
 
   return NULL;
@@ -198,6 +236,38 @@ on_switch_timeout_cb (gpointer data)
 }
 
 static void
+on_frame_begun_cb (GdkFrameClock *clock,
+                   gpointer       data)
+{
+  probe->frame_started = g_get_monotonic_time ();
+  probe->frame_laid_out = 0;
+}
+
+/* Connected after GTK's own handlers, so each marks the end of its phase */
+static void
+on_frame_laid_out_cb (GdkFrameClock *clock,
+                      gpointer       data)
+{
+  probe->frame_laid_out = g_get_monotonic_time ();
+}
+
+static void
+on_frame_painted_cb (GdkFrameClock *clock,
+                     gpointer       data)
+{
+  gint64 now = g_get_monotonic_time ();
+  gint64 laid_out = probe->frame_laid_out != 0 ? probe->frame_laid_out : probe->frame_started;
+
+  if (probe->frame_started == 0 || now - probe->frame_started < 8000)
+    return;
+
+  log_event ("{\"event\": \"frame\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
+             "\"layout_ms\": %.1f, \"paint_ms\": %.1f}",
+             probe->frame_started, (now - probe->frame_started) / 1000.0,
+             (laid_out - probe->frame_started) / 1000.0, (now - laid_out) / 1000.0);
+}
+
+static void
 on_first_paint_cb (GdkFrameClock *clock,
                    gpointer       data)
 {
@@ -219,8 +289,12 @@ static void
 on_realize_cb (GtkWidget *widget,
                gpointer   data)
 {
-  g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
-                    G_CALLBACK (on_first_paint_cb), NULL);
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (widget);
+
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_first_paint_cb), NULL);
+  g_signal_connect (clock, "before-paint", G_CALLBACK (on_frame_begun_cb), NULL);
+  g_signal_connect (clock, "layout", G_CALLBACK (on_frame_laid_out_cb), NULL);
+  g_signal_connect (clock, "after-paint", G_CALLBACK (on_frame_painted_cb), NULL);
 }
 
 /**
@@ -263,6 +337,7 @@ astro_bench_probe_attach (GtkWindow *window)
   probe->log = log;
   g_mutex_init (&probe->lock);
   probe->context = g_main_context_ref_thread_default ();
+  probe->schedstat_path = g_strdup_printf ("/proc/self/task/%ld/schedstat", (long) syscall (SYS_gettid));
   probe->window = window;
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &probe->window);
 

@@ -84,6 +84,26 @@ def count_tasks(db):
         return 0
 
 
+def stall_details(app, start_us, end_us, origin_us):
+    """Each stall over 16 ms: when (s after origin), how long, and the frame
+    it overlapped (its layout and paint), for finding what it was."""
+    frames = app.events("frame")
+    marks = app.events("mark")
+    found = []
+    for stall in app.events("stall"):
+        if not (start_us <= stall["t"] <= end_us) or stall["ms"] <= 16:
+            continue
+        end = stall["t"] + stall["ms"] * 1000
+        frame = next((f for f in frames if f["t"] < end and f["t"] + f["ms"] * 1000 > stall["t"]), None)
+        last_mark = max((m for m in marks if m["t"] <= stall["t"]), key=lambda m: m["t"], default=None)
+        found.append({"at_s": round((stall["t"] - origin_us) / 1e6, 3), "t": stall["t"], "ms": stall["ms"],
+                      "ran_ms": stall.get("ran_ms"), "waited_for_cpu_ms": stall.get("waited_ms"),
+                      "frame_layout_ms": frame["layout_ms"] if frame else None,
+                      "frame_paint_ms": frame["paint_ms"] if frame else None,
+                      "after": last_mark["what"] if last_mark else None})
+    return found
+
+
 def longest_stall(app, start_us, end_us):
     stalls = [e["ms"] for e in app.events("stall") if start_us <= e["t"] <= end_us]
     return max(stalls, default=0.0), len(stalls), len([s for s in stalls if s > 16])
@@ -105,6 +125,8 @@ def bench_sync_and_changes(args, scratch):
             synced_us = int(time.monotonic() * 1e6)
             time.sleep(1)  # the list catches up with the last batch
             sync_stall, sync_count, sync_missed = longest_stall(app, first["t"], int(time.monotonic() * 1e6))
+            if args.details:
+                print(json.dumps({"initial_sync_stalls": stall_details(app, first["t"], int(time.monotonic() * 1e6), first["t"])}), flush=True)
 
             ids = [row["id"] for row in server.control("GET", "rows/tasks")[:2000]]
             changes_start = int(time.monotonic() * 1e6)
@@ -120,6 +142,8 @@ def bench_sync_and_changes(args, scratch):
                 time.sleep(max(0.0, 0.1 - (time.monotonic() - tick)))
             time.sleep(1)
             changes_stall, changes_count, changes_missed = longest_stall(app, changes_start, int(time.monotonic() * 1e6))
+            if args.details:
+                print(json.dumps({"changes_stalls": stall_details(app, changes_start, int(time.monotonic() * 1e6), changes_start)}), flush=True)
         finally:
             app.stop()
         print(json.dumps({
@@ -225,6 +249,7 @@ def main():
     parser.add_argument("--only", choices=["p4", "p5", "p6"])
     parser.add_argument("--synced-db", help="a database P4 left (--keep-db), to measure P5/P6 alone")
     parser.add_argument("--keep-db", help="copy P4's database here")
+    parser.add_argument("--details", action="store_true", help="list each stall over 16 ms with the frame it overlapped")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="astro-bench-ui-")
