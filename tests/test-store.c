@@ -1209,8 +1209,8 @@ test_task_work (Fixture       *fixture,
 {
   g_autoptr(AstroBatch) batch = astro_batch_new (astro_table_lookup ("workspaces"));
   g_autoptr(GError) error = NULL;
-  g_autofree char *pr = NULL;
-  guint n = 99;
+  g_autoptr(GHashTable) work = NULL;
+  AstroTaskWork *t1, *t2;
 
   g_assert_false (astro_store_has_rows (fixture->store, "workspaces", &error));
   g_assert_no_error (error);
@@ -1226,21 +1226,53 @@ test_task_work (Fixture       *fixture,
   g_assert_true (astro_store_has_rows (fixture->store, "workspaces", NULL));
 
   /* the archived one is not counted, but its open PR is the telling one */
-  g_assert_true (astro_store_get_task_work (fixture->store, "t1", &n, &pr, &error));
+  work = astro_store_list_task_work (fixture->store, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (n, ==, 2);
-  g_assert_cmpstr (pr, ==, "open");
-  g_clear_pointer (&pr, g_free);
+  g_assert_cmpuint (g_hash_table_size (work), ==, 2);
+  t1 = g_hash_table_lookup (work, "t1");
+  g_assert_cmpuint (t1->n_workspaces, ==, 2);
+  g_assert_cmpstr (t1->pr_status, ==, "open");
 
   /* a PR the server gave no status */
-  g_assert_true (astro_store_get_task_work (fixture->store, "t2", &n, &pr, &error));
-  g_assert_cmpuint (n, ==, 1);
-  g_assert_cmpstr (pr, ==, "");
-  g_clear_pointer (&pr, g_free);
+  t2 = g_hash_table_lookup (work, "t2");
+  g_assert_cmpuint (t2->n_workspaces, ==, 1);
+  g_assert_cmpstr (t2->pr_status, ==, "");
 
-  g_assert_true (astro_store_get_task_work (fixture->store, "t3", &n, &pr, &error));
-  g_assert_cmpuint (n, ==, 0);
-  g_assert_null (pr);
+  /* no workspace, no entry */
+  g_assert_null (g_hash_table_lookup (work, "t3"));
+}
+
+/* How rows name people: the name, else the email; nobody without either */
+static void
+test_user_names (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  g_autoptr(AstroBatch) users = astro_batch_new (astro_table_lookup ("users"));
+  g_autoptr(GHashTable) names = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *one = NULL;
+
+  astro_batch_add (users, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (users, "id", "u1");
+  astro_batch_set_value (users, "name", "Ada Lovelace");
+  astro_batch_set_value (users, "email", "ada@example.com");
+  astro_batch_add (users, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (users, "id", "u2");
+  astro_batch_set_value (users, "email", "grace@example.com");
+  astro_batch_add (users, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (users, "id", "u3");
+  apply_ok (fixture, users);
+
+  names = astro_store_list_user_names (fixture->store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_hash_table_size (names), ==, 2);
+  g_assert_cmpstr (g_hash_table_lookup (names, "u1"), ==, "Ada Lovelace");
+  g_assert_cmpstr (g_hash_table_lookup (names, "u2"), ==, "grace@example.com");
+  g_assert_false (g_hash_table_contains (names, "u3"));
+
+  /* the same as the one-by-one look-up */
+  one = astro_store_dup_user_name (fixture->store, "u2");
+  g_assert_cmpstr (one, ==, "grace@example.com");
 }
 
 static void
@@ -1459,6 +1491,7 @@ main (int   argc,
   ADD ("/store/read/tasks", test_list_tasks);
   ADD ("/store/read/first-tasks", test_list_first_tasks);
   ADD ("/store/read/task-work", test_task_work);
+  ADD ("/store/read/user-names", test_user_names);
   ADD ("/store/read/tasks-use-index", test_list_tasks_uses_index);
   ADD ("/store/read/rows", test_list_rows);
   ADD ("/store/local/settings", test_settings);

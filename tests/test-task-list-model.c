@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "astro-store.h"
+#include "astro-task-context.h"
 #include "astro-task-list-model-private.h"
 #include "astro-task-private.h"
 
@@ -1275,6 +1276,122 @@ test_timing (Fixture       *fixture,
   assert_consistent (fixture);
 }
 
+/*
+ * AstroTaskContext: the work on tasks and people's names, shared by the rows
+ */
+
+static void
+put_workspace (AstroBatch *batch,
+               const char *id,
+               const char *task_id,
+               const char *status,
+               const char *pr_status)
+{
+  astro_batch_add (batch, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (batch, "id", id);
+  astro_batch_set_value (batch, "organization_id", "o1");
+  astro_batch_set_value (batch, "task_id", task_id);
+  astro_batch_set_value (batch, "status", status);
+  astro_batch_set_value (batch, "pr_url", pr_status != NULL ? "https://example.com/pr" : NULL);
+  astro_batch_set_value (batch, "pr_status", pr_status);
+}
+
+/* A new batch for the same table */
+static void
+renew (AstroBatch **batch)
+{
+  const AstroTable *table = astro_batch_get_table (*batch);
+
+  astro_batch_unref (*batch);
+  *batch = astro_batch_new (table);
+}
+
+static void
+on_context_changed_cb (AstroTaskContext *context,
+                       GHashTable       *task_ids,
+                       GString          *said)
+{
+  g_autoptr(GList) ids = NULL;
+
+  if (task_ids == NULL)
+    {
+      g_string_append (said, "names;");
+      return;
+    }
+
+  ids = g_list_sort (g_hash_table_get_keys (task_ids), (GCompareFunc) g_strcmp0);
+  for (GList *l = ids; l != NULL; l = l->next)
+    g_string_append_printf (said, "%s%s", (char *) l->data, l->next != NULL ? "," : ";");
+}
+
+static void
+test_context (Fixture       *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(AstroBatch) workspaces = astro_batch_new (astro_table_lookup ("workspaces"));
+  g_autoptr(AstroBatch) users = astro_batch_new (astro_table_lookup ("users"));
+  g_autoptr(AstroTaskContext) context = NULL;
+  g_autoptr(GString) said = g_string_new (NULL);
+  const AstroTaskWork *work;
+
+  put_workspace (workspaces, "w1", "t1", "active", NULL);
+  put_workspace (workspaces, "w2", "t1", "idle", "draft");
+  put_workspace (workspaces, "w3", "t2", "active", NULL);
+  astro_batch_add (users, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (users, "id", "u1");
+  astro_batch_set_value (users, "name", "Ada");
+  apply (fixture, workspaces);
+  apply (fixture, users);
+
+  /* what is there when it is made */
+  context = astro_task_context_new (fixture->store);
+  g_signal_connect (context, "changed", G_CALLBACK (on_context_changed_cb), said);
+  work = astro_task_context_get_work (context, "t1");
+  g_assert_nonnull (work);
+  g_assert_cmpuint (work->n_workspaces, ==, 2);
+  g_assert_cmpstr (work->pr_status, ==, "draft");
+  g_assert_null (astro_task_context_get_work (context, "t3"));
+  g_assert_null (astro_task_context_get_work (context, NULL));
+  g_assert_cmpstr (astro_task_context_get_user_name (context, "u1"), ==, "Ada");
+  g_assert_null (astro_task_context_get_user_name (context, "u2"));
+
+  /* a PR opened on t1: only t1 changed */
+  renew (&workspaces);
+  set_column (workspaces, "w1", "pr_url", "https://example.com/pr/9");
+  set_column (workspaces, "w1", "pr_status", "open");
+  apply (fixture, workspaces);
+  g_assert_cmpstr (said->str, ==, "t1;");
+  g_assert_cmpstr (astro_task_context_get_work (context, "t1")->pr_status, ==, "open");
+
+  /* a change the rows do not show: nothing to redraw */
+  g_string_truncate (said, 0);
+  renew (&workspaces);
+  set_column (workspaces, "w3", "last_activity_at", "2026-11-22T10:00:00Z");
+  apply (fixture, workspaces);
+  g_assert_cmpstr (said->str, ==, "");
+
+  /* a workspace moved from t2 to t3, then deleted: both ends change */
+  renew (&workspaces);
+  set_column (workspaces, "w3", "task_id", "t3");
+  apply (fixture, workspaces);
+  g_assert_cmpstr (said->str, ==, "t2,t3;");
+  g_assert_null (astro_task_context_get_work (context, "t2"));
+  g_string_truncate (said, 0);
+  renew (&workspaces);
+  delete_task (workspaces, "w3");
+  apply (fixture, workspaces);
+  g_assert_cmpstr (said->str, ==, "t3;");
+  g_assert_null (astro_task_context_get_work (context, "t3"));
+
+  /* a new name: any row may show it */
+  g_string_truncate (said, 0);
+  renew (&users);
+  set_column (users, "u1", "name", "Ada Lovelace");
+  apply (fixture, users);
+  g_assert_cmpstr (said->str, ==, "names;");
+  g_assert_cmpstr (astro_task_context_get_user_name (context, "u1"), ==, "Ada Lovelace");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1297,6 +1414,7 @@ main (int   argc,
   ADD ("/models/task-list/unreported-change", test_unreported_change);
   ADD ("/models/task-list/filter-set-while-changing", test_filter_set_while_changing);
   ADD ("/models/task-list/timing", test_timing);
+  ADD ("/models/task-context", test_context);
 
 #undef ADD
 

@@ -507,6 +507,44 @@ astro_store_dup_user_name (AstroStore *self,
                                                         : astro_row_get (user, "email"));
 }
 
+/**
+ * astro_store_list_user_names:
+ *
+ * How the UI names each person, as astro_store_dup_user_name() does, for
+ * all of them at once.
+ *
+ * Returns: (transfer full): user id → name, or %NULL on error
+ */
+GHashTable *
+astro_store_list_user_names (AstroStore  *self,
+                             GError     **error)
+{
+  g_autoptr(GHashTable) names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+
+  stmt = _astro_store_prepare (self->db, self->statements,
+                               "SELECT id, coalesce(name, email) FROM users", error);
+  if (stmt == NULL)
+    return NULL;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
+      g_hash_table_insert (names, g_strdup ((const char *) sqlite3_column_text (stmt, 0)),
+                           g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+  sqlite3_reset (stmt);
+
+  if (rc != SQLITE_DONE)
+    {
+      _astro_store_set_error (error, self->db, rc, "Could not read the people");
+      return NULL;
+    }
+
+  return g_steal_pointer (&names);
+}
+
 /* The colour an organization's tasks of @status carry, so that a task moved
  * to that status by this app shows the same; NULL if none has it. */
 char *

@@ -77,60 +77,88 @@ astro_store_list_workspaces (AstroStore  *self,
   return g_steal_pointer (&rows);
 }
 
+/* Which of a task's pull requests its row shows: an open one before a
+ * draft, a merged and a closed one, and a status unknown here last. */
+static int
+pr_rank (const char *pr_status)
+{
+  static const char * const order[] = { "open", "draft", "merged", "closed" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (order); i++)
+    if (g_strcmp0 (pr_status, order[i]) == 0)
+      return (int) i;
+
+  return G_N_ELEMENTS (order);
+}
+
+void
+astro_task_work_free (AstroTaskWork *work)
+{
+  g_free (work->pr_status);
+  g_free (work);
+}
+
 /**
- * astro_store_get_task_work:
- * @n_workspaces: (out): the task's workspaces not archived
- * @pr_status: (out) (transfer full) (nullable): the most telling status among
- *   their pull requests (open, then draft, merged, closed), "" for a pull
- *   request whose status is unknown, %NULL if none
+ * astro_store_list_task_work:
  *
- * What a task's row shows of the work on it, by the workspaces_by_task index.
+ * What the task rows show of the work on each task, for all tasks at once:
+ * one read of the workspaces, not one per row. A task with no workspace is
+ * not in the table.
+ *
+ * Each #AstroTaskWork has @n_workspaces, the task's workspaces not archived,
+ * and @pr_status, the most telling status among their pull requests (open,
+ * then draft, merged, closed), "" for a pull request whose status is
+ * unknown, %NULL if none.
+ *
+ * Returns: (transfer full): task id → #AstroTaskWork, or %NULL on error
  */
-gboolean
-astro_store_get_task_work (AstroStore  *self,
-                           const char  *task_id,
-                           guint       *n_workspaces,
-                           char       **pr_status,
-                           GError     **error)
+GHashTable *
+astro_store_list_task_work (AstroStore  *self,
+                            GError     **error)
 {
   static const char sql[] =
-    "SELECT count(*) FILTER (WHERE status IS NOT 'archived'),"
-    " (SELECT coalesce(pr_status, '') FROM workspaces WHERE task_id = ?1"
-    "  AND (pr_url IS NOT NULL OR pr_number IS NOT NULL)"
-    "  ORDER BY CASE pr_status WHEN 'open' THEN 0 WHEN 'draft' THEN 1"
-    "  WHEN 'merged' THEN 2 WHEN 'closed' THEN 3 ELSE 4 END LIMIT 1)"
-    " FROM workspaces WHERE task_id = ?1";
+    "SELECT task_id, status IS NOT 'archived', pr_url IS NOT NULL OR pr_number IS NOT NULL,"
+    " coalesce(pr_status, '') FROM workspaces WHERE task_id IS NOT NULL";
+  g_autoptr(GHashTable) work = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                      (GDestroyNotify) astro_task_work_free);
   sqlite3_stmt *stmt;
   int rc;
 
-  g_return_val_if_fail (ASTRO_IS_STORE (self), FALSE);
-  g_return_val_if_fail (task_id != NULL, FALSE);
-
-  *n_workspaces = 0;
-  *pr_status = NULL;
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
 
   stmt = _astro_store_prepare (self->db, self->statements, sql, error);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
 
-  sqlite3_bind_text (stmt, 1, task_id, -1, SQLITE_STATIC);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      *n_workspaces = (guint) sqlite3_column_int (stmt, 0);
-      if (sqlite3_column_type (stmt, 1) != SQLITE_NULL)
-        *pr_status = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      const char *task_id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *pr_status = (const char *) sqlite3_column_text (stmt, 3);
+      AstroTaskWork *task_work = g_hash_table_lookup (work, task_id);
+
+      if (task_work == NULL)
+        {
+          task_work = g_new0 (AstroTaskWork, 1);
+          g_hash_table_insert (work, g_strdup (task_id), task_work);
+        }
+      if (sqlite3_column_int (stmt, 1))
+        task_work->n_workspaces++;
+      if (sqlite3_column_int (stmt, 2) &&
+          (task_work->pr_status == NULL || pr_rank (pr_status) < pr_rank (task_work->pr_status)))
+        {
+          g_free (task_work->pr_status);
+          task_work->pr_status = g_strdup (pr_status);
+        }
     }
   sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
 
-  if (rc != SQLITE_ROW)
+  if (rc != SQLITE_DONE)
     {
-      _astro_store_set_error (error, self->db, rc, "Could not read the work on a task");
-      return FALSE;
+      _astro_store_set_error (error, self->db, rc, "Could not read the work on the tasks");
+      return NULL;
     }
 
-  return TRUE;
+  return g_steal_pointer (&work);
 }
 
 /* What the team sees as this machine's name beside its workspaces: the name

@@ -53,6 +53,15 @@ typedef struct
 
 #define ASTRO_TASK_FILTER_INIT { NULL, NULL, -1, NULL, NULL, ASTRO_TASK_SORT_STATUS }
 
+/* What a task's row shows of the work on it */
+typedef struct
+{
+  guint  n_workspaces;  /* not archived */
+  char  *pr_status;     /* the most telling; "" if unknown; NULL: no PR */
+} AstroTaskWork;
+
+void             astro_task_work_free            (AstroTaskWork          *work);
+
 void             astro_task_filter_copy          (AstroTaskFilter        *dest,
                                                   const AstroTaskFilter  *src);
 void             astro_task_filter_clear         (AstroTaskFilter        *filter);
@@ -103,6 +112,8 @@ GPtrArray       *astro_store_list_rows           (AstroStore             *self,
                                                   GError                **error);
 char            *astro_store_dup_user_name       (AstroStore             *self,
                                                   const char             *user_id);
+GHashTable      *astro_store_list_user_names     (AstroStore             *self,
+                                                  GError                **error);
 char            *astro_store_dup_status_color    (AstroStore             *self,
                                                   const char             *organization_id,
                                                   const char             *status);
@@ -138,10 +149,7 @@ gboolean         astro_store_set_setting         (AstroStore             *self,
                                                   GError                **error);
 char            *astro_store_dup_device_id       (AstroStore             *self);
 char            *astro_store_dup_device_name     (AstroStore             *self);
-gboolean         astro_store_get_task_work       (AstroStore             *self,
-                                                  const char             *task_id,
-                                                  guint                  *n_workspaces,
-                                                  char                  **pr_status,
+GHashTable      *astro_store_list_task_work      (AstroStore             *self,
                                                   GError                **error);
 AstroShapeState *astro_store_get_shape_state     (AstroStore             *self,
                                                   const char             *shape,

@@ -10,7 +10,8 @@
  * model is replaced (an organization switch, a search): with a label per
  * column, building, styling and measuring those labels took most of a
  * switch. Here the height comes from the font alone, and text is only laid
- * out for the rows that are drawn.
+ * out for the rows that are drawn. The work on a task and its assignee's name
+ * come from an #AstroTaskContext the rows share, not from the database.
  */
 #define G_LOG_DOMAIN "astro-task-row"
 
@@ -53,7 +54,7 @@ struct _AstroTaskRow
 {
   GtkWidget     parent_instance;
 
-  AstroStore   *store;
+  AstroTaskContext *context;
   AstroTask    *task;
   GSignalGroup *task_signals;
 
@@ -62,10 +63,6 @@ struct _AstroTaskRow
   PangoLayout  *layout[N_COLUMNS];
   GdkRGBA       status_color;
   gboolean      has_status_color;
-
-  /* Looked up in the store only when the task's assignee changes */
-  char         *assignee_id;
-  char         *assignee_name;
   char         *pr_status;
 };
 
@@ -212,14 +209,10 @@ update_accessible (AstroTaskRow *self)
 static void
 update_work (AstroTaskRow *self)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *pr_status = NULL;
-  guint n_workspaces = 0;
-
-  if (self->store != NULL &&
-      !astro_store_get_task_work (self->store, astro_task_get_id (self->task),
-                                  &n_workspaces, &pr_status, &error))
-    g_warning ("Could not read the work on task %s: %s", astro_task_get_id (self->task), error->message);
+  const AstroTaskWork *work = self->context != NULL
+    ? astro_task_context_get_work (self->context, astro_task_get_id (self->task))
+    : NULL;
+  guint n_workspaces = work != NULL ? work->n_workspaces : 0;
 
   set_text (self, COLUMN_WORKSPACES,
             n_workspaces > 0
@@ -227,7 +220,7 @@ update_work (AstroTaskRow *self)
                                  n_workspaces)
               : NULL);
   g_free (self->pr_status);
-  self->pr_status = g_steal_pointer (&pr_status);
+  self->pr_status = work != NULL ? g_strdup (work->pr_status) : NULL;
   set_text (self, COLUMN_PR, describe_pr (self->pr_status));
 }
 
@@ -235,6 +228,7 @@ static void
 update (AstroTaskRow *self)
 {
   const char *assignee_id;
+  const char *assignee;
   const char *color;
 
   if (self->task == NULL)
@@ -252,16 +246,10 @@ update (AstroTaskRow *self)
   g_clear_object (&self->layout[COLUMN_STATUS]);
 
   assignee_id = astro_task_get_assignee_id (self->task);
-  if (self->assignee_name == NULL || g_strcmp0 (assignee_id, self->assignee_id) != 0)
-    {
-      g_free (self->assignee_id);
-      g_free (self->assignee_name);
-      self->assignee_id = g_strdup (assignee_id);
-      self->assignee_name = self->store != NULL ? astro_store_dup_user_name (self->store, assignee_id) : NULL;
-      if (self->assignee_name == NULL)
-        self->assignee_name = g_strdup (assignee_id != NULL ? _("Unknown") : _("Unassigned"));
-    }
-  set_text (self, COLUMN_ASSIGNEE, g_strdup (self->assignee_name));
+  assignee = self->context != NULL ? astro_task_context_get_user_name (self->context, assignee_id) : NULL;
+  if (assignee == NULL)
+    assignee = assignee_id != NULL ? _("Unknown") : _("Unassigned");
+  set_text (self, COLUMN_ASSIGNEE, g_strdup (assignee));
 
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
@@ -416,28 +404,26 @@ on_task_notify_cb (AstroTaskRow *self)
   update (self);
 }
 
+/* @task_ids: the tasks whose work changed; NULL if names did */
 static void
-on_workspaces_changed_cb (AstroTaskRow     *self,
-                          AstroRowsChanged *changes)
+on_context_changed_cb (AstroTaskRow *self,
+                       GHashTable   *task_ids)
 {
-  if (self->task == NULL || astro_rows_changed_is_empty (changes))
+  if (self->task == NULL)
+    return;
+
+  if (task_ids == NULL)
+    {
+      update (self);
+      return;
+    }
+
+  if (!g_hash_table_contains (task_ids, astro_task_get_id (self->task)))
     return;
 
   update_work (self);
   update_accessible (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
-}
-
-static void
-on_users_changed_cb (AstroTaskRow     *self,
-                     AstroRowsChanged *changes)
-{
-  if (astro_rows_changed_is_empty (changes))
-    return;
-
-  /* looked up again on the next update */
-  g_clear_pointer (&self->assignee_name, g_free);
-  update (self);
 }
 
 /*
@@ -567,7 +553,7 @@ astro_task_row_dispose (GObject *object)
 
   g_clear_object (&self->task_signals);
   g_clear_object (&self->task);
-  g_clear_object (&self->store);
+  g_clear_object (&self->context);
   clear_layouts (self);
 
   G_OBJECT_CLASS (astro_task_row_parent_class)->dispose (object);
@@ -580,8 +566,6 @@ astro_task_row_finalize (GObject *object)
 
   for (guint i = 0; i < N_COLUMNS; i++)
     g_free (self->text[i]);
-  g_free (self->assignee_id);
-  g_free (self->assignee_name);
   g_free (self->pr_status);
 
   G_OBJECT_CLASS (astro_task_row_parent_class)->finalize (object);
@@ -617,18 +601,21 @@ astro_task_row_init (AstroTaskRow *self)
  * Public API
  */
 
+/**
+ * astro_task_row_new:
+ * @context: (nullable): where the row finds the work on its task and the
+ *   names of people; without it, it shows neither
+ */
 GtkWidget *
-astro_task_row_new (AstroStore *store)
+astro_task_row_new (AstroTaskContext *context)
 {
   AstroTaskRow *self = g_object_new (ASTRO_TYPE_TASK_ROW, NULL);
 
-  if (store != NULL)
+  if (context != NULL)
     {
-      self->store = g_object_ref (store);
-      g_signal_connect_object (store, "rows-changed::workspaces",
-                               G_CALLBACK (on_workspaces_changed_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (store, "rows-changed::users",
-                               G_CALLBACK (on_users_changed_cb), self, G_CONNECT_SWAPPED);
+      self->context = g_object_ref (context);
+      g_signal_connect_object (context, "changed",
+                               G_CALLBACK (on_context_changed_cb), self, G_CONNECT_SWAPPED);
     }
 
   return GTK_WIDGET (self);

@@ -6,8 +6,8 @@
 
 #include <adwaita.h>
 
-#include "astro-store.h"
 #include "astro-task.h"
+#include "astro-task-context.h"
 
 G_BEGIN_DECLS
 
@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (AstroTaskRow, astro_task_row, ASTRO, TASK_ROW, GtkWidget)
 
-GtkWidget *astro_task_row_new      (AstroStore   *store);
+GtkWidget *astro_task_row_new      (AstroTaskContext *context);
 void       astro_task_row_set_task (AstroTaskRow *self,
                                     AstroTask    *task);
 

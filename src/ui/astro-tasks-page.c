@@ -25,6 +25,7 @@ struct _AstroTasksPage
 
   AstroStore         *store;
   AstroTaskListModel *model;
+  AstroTaskContext   *context;            /* the rows' */
   char               *organization_id;  /* the window's switcher's; NULL: all */
   char               *search;
   AstroTask          *shown;              /* the detail's */
@@ -195,7 +196,7 @@ on_setup_cb (GtkSignalListItemFactory *factory,
              GtkListItem              *item,
              AstroTasksPage           *self)
 {
-  gtk_list_item_set_child (item, astro_task_row_new (self->store));
+  gtk_list_item_set_child (item, astro_task_row_new (self->context));
 }
 
 static void
@@ -228,6 +229,7 @@ astro_tasks_page_dispose (GObject *object)
   g_clear_object (&self->shown);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_TASKS_PAGE);
   g_clear_object (&self->model);
+  g_clear_object (&self->context);
   g_clear_object (&self->store);
   g_clear_pointer (&self->organization_id, g_free);
   g_clear_pointer (&self->search, g_free);
@@ -301,6 +303,7 @@ astro_tasks_page_set_store (AstroTasksPage *self,
   g_return_if_fail (self->store == NULL);
 
   self->store = g_object_ref (store);
+  self->context = astro_task_context_new (store);
 
   filter.organization_id = self->organization_id;
   self->model = astro_task_list_model_new (store, &filter);
