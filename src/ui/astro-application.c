@@ -11,6 +11,7 @@
 #include "astro-settings.h"
 #include "astro-application-private.h"
 #include "astro-bench-probe.h"
+#include "astro-icon-theme.h"
 #include "astro-preferences-window.h"
 
 G_DEFINE_FINAL_TYPE (AstroApplication, astro_application, ADW_TYPE_APPLICATION)
@@ -411,6 +412,7 @@ astro_application_startup (GApplication *application)
   astro_bench_probe_mark ("startup");
   G_APPLICATION_CLASS (astro_application_parent_class)->startup (application);
   astro_bench_probe_mark ("gtk-ready");
+  astro_icon_theme_load_in_background ();
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
