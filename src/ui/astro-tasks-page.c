@@ -32,7 +32,8 @@ struct _AstroTasksPage
   guint               reselect_source;
 
   AdwLeaflet         *leaflet;
-  AstroTaskDetail    *detail;
+  AdwBin             *detail_bin;
+  AstroTaskDetail    *detail;             /* made when a task is first shown */
   GtkWidget          *separator;
   GtkDropDown        *status_dropdown;
   GtkDropDown        *priority_dropdown;
@@ -142,8 +143,16 @@ show_task (AstroTasksPage *self,
            AstroTask      *task)
 {
   g_set_object (&self->shown, task);
-  astro_task_detail_set_task (self->detail, task);
-  gtk_widget_set_visible (GTK_WIDGET (self->detail), task != NULL);
+  if (self->detail == NULL && task != NULL)
+    {
+      self->detail = g_object_new (ASTRO_TYPE_TASK_DETAIL, NULL);
+      if (self->store != NULL)
+        astro_task_detail_set_store (self->detail, self->store);
+      adw_bin_set_child (self->detail_bin, GTK_WIDGET (self->detail));
+    }
+  if (self->detail != NULL)
+    astro_task_detail_set_task (self->detail, task);
+  gtk_widget_set_visible (GTK_WIDGET (self->detail_bin), task != NULL);
   gtk_widget_set_visible (self->separator, task != NULL);
 }
 
@@ -240,7 +249,6 @@ astro_tasks_page_dispose (GObject *object)
 static void
 astro_tasks_page_class_init (AstroTasksPageClass *klass)
 {
-  g_type_ensure (ASTRO_TYPE_TASK_DETAIL);
 
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
@@ -249,7 +257,7 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, leaflet);
-  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, detail);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, detail_bin);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, separator);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, status_dropdown);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, priority_dropdown);
@@ -315,7 +323,6 @@ astro_tasks_page_set_store (AstroTasksPage *self,
   gtk_single_selection_set_selected (selection, GTK_INVALID_LIST_POSITION);
   g_signal_connect_object (selection, "notify::selected-item", G_CALLBACK (on_selected_cb),
                            self, G_CONNECT_SWAPPED);
-  astro_task_detail_set_store (self->detail, store);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
   apply_filter (self);

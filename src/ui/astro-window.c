@@ -39,7 +39,8 @@ struct _AstroWindow
   AstroSyncProgress    *sync_progress;
   AdwViewStack         *view_stack;
   AdwStatusPage        *error_page;
-  AstroSignInPage      *sign_in_page;
+  AdwBin               *sign_in_bin;
+  AstroSignInPage      *sign_in_page;  /* made when first shown */
   AstroSyncButton      *sync_button;
   GtkRevealer          *offline_revealer;
   GtkLabel             *offline_label;
@@ -459,7 +460,6 @@ astro_window_class_init (AstroWindowClass *klass)
     g_signal_new ("signed-in", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 1, ASTRO_TYPE_ACCOUNT);
 
-  g_type_ensure (ASTRO_TYPE_SIGN_IN_PAGE);
   g_type_ensure (ASTRO_TYPE_SYNC_BUTTON);
   g_type_ensure (ASTRO_TYPE_TASKS_PAGE);
   g_type_ensure (ASTRO_TYPE_REPOSITORIES_PAGE);
@@ -487,11 +487,10 @@ astro_window_class_init (AstroWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_progress);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
-  gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_bin);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_button);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, offline_revealer);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, offline_label);
-  gtk_widget_class_bind_template_callback (widget_class, on_signed_in_cb);
 }
 
 static void
@@ -591,6 +590,13 @@ astro_window_show_sign_in (AstroWindow *self,
     return;
 
   self->signing_in = TRUE;
+  if (self->sign_in_page == NULL)
+    {
+      self->sign_in_page = g_object_new (ASTRO_TYPE_SIGN_IN_PAGE, NULL);
+      g_signal_connect_object (self->sign_in_page, "signed-in", G_CALLBACK (on_signed_in_cb),
+                               self, G_CONNECT_SWAPPED);
+      adw_bin_set_child (self->sign_in_bin, GTK_WIDGET (self->sign_in_page));
+    }
   astro_sign_in_page_set_store (self->sign_in_page, self->store);
   astro_sign_in_page_set_server (self->sign_in_page, server_url);
   gtk_stack_set_visible_child_name (self->stack, "sign-in");
