@@ -9,7 +9,7 @@ packages="
   libsqlite3-dev libgit2-dev libsecret-1-dev
   appstream desktop-file-utils
   sqlite3 python3 openssh-client
-  xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools
+  xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools weston
   python3-gi gir1.2-atspi-2.0 python3-pyatspi imagemagick xdotool
   adwaita-icon-theme librsvg2-common fonts-cantarell
   clang libclang-rt-14-dev
