@@ -1388,7 +1388,7 @@ test_settings (Fixture       *fixture,
   g_assert_true (astro_store_set_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, NULL, &error));
   g_assert_null (astro_store_get_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION));
 
-  /* kept on the writing thread, after the batches given before it */
+  /* kept on the writing thread, beside the batches */
   {
     g_autoptr(AstroBatch) batch = tasks_batch ();
     g_autofree char *kept = NULL;
@@ -1396,11 +1396,118 @@ test_settings (Fixture       *fixture,
     add_task (batch, "late", "o3", "Written first", "Todo", "1", "2026-01-01T00:00:00Z");
     astro_store_apply_batch_async (fixture->store, batch, NULL, NULL);
     astro_store_set_setting_async (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION, "o3");
-    while ((kept = astro_store_get_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION)) == NULL)
-      g_main_context_iteration (NULL, TRUE);
+    while ((kept = astro_store_get_setting (fixture->store, ASTRO_SETTING_ACTIVE_ORGANIZATION)) == NULL ||
+           astro_store_count_rows (fixture->store, "tasks", NULL) < 1)
+      {
+        g_clear_pointer (&kept, g_free);
+        g_main_context_iteration (NULL, TRUE);
+      }
     g_assert_cmpstr (kept, ==, "o3");
-    g_assert_cmpint (astro_store_count_rows (fixture->store, "tasks", NULL), ==, 1);
   }
+}
+
+/* Holds the writing thread until opened */
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean open;
+} Gate;
+
+static gint64
+wait_at_gate (AstroStore  *store,
+              gpointer     data,
+              GError     **error)
+{
+  Gate *gate = data;
+
+  g_mutex_lock (&gate->lock);
+  while (!gate->open)
+    g_cond_wait (&gate->cond, &gate->lock);
+  g_mutex_unlock (&gate->lock);
+  return 1;
+}
+
+static gint64
+keep_setting (AstroStore  *store,
+              gpointer     data,
+              GError     **error)
+{
+  return astro_store_set_setting (store, "test-key", data, error) ? 7 : 0;
+}
+
+static gint64
+fail_to_write (AstroStore  *store,
+               gpointer     data,
+               GError     **error)
+{
+  g_set_error_literal (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_INVALID, "refused");
+  return 0;
+}
+
+static void
+on_write_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GString *order = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 written = astro_store_write_finish (ASTRO_STORE (source), result, &error);
+
+  g_string_append_printf (order, "write %" G_GINT64_FORMAT "%s;", written, error != NULL ? " failed" : "");
+}
+
+static void
+on_batch_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GString *order = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (astro_store_apply_batch_finish (ASTRO_STORE (source), result, &error));
+  g_assert_no_error (error);
+  g_string_append (order, "batch;");
+}
+
+/* A person's write goes before the sync's batches still waiting, and the
+ * writes keep their own order. */
+static void
+test_write_before_batches (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(AstroBatch) first = tasks_batch ();
+  g_autoptr(AstroBatch) second = tasks_batch ();
+  g_autoptr(GString) order = g_string_new (NULL);
+  g_autofree char *kept = NULL;
+  Gate gate = { 0, };
+
+  g_mutex_init (&gate.lock);
+  g_cond_init (&gate.cond);
+  add_task (first, "t1", "o1", "First", "Todo", "1", "2026-01-01T00:00:00Z");
+  add_task (second, "t2", "o1", "Second", "Todo", "1", "2026-01-01T00:00:00Z");
+
+  astro_store_write_async (fixture->store, wait_at_gate, &gate, NULL, on_write_done_cb, order);
+  astro_store_apply_batch_async (fixture->store, first, on_batch_done_cb, order);
+  astro_store_apply_batch_async (fixture->store, second, on_batch_done_cb, order);
+  astro_store_write_async (fixture->store, keep_setting, (gpointer) "kept", NULL, on_write_done_cb, order);
+  astro_store_write_async (fixture->store, fail_to_write, NULL, NULL, on_write_done_cb, order);
+
+  g_mutex_lock (&gate.lock);
+  gate.open = TRUE;
+  g_cond_signal (&gate.cond);
+  g_mutex_unlock (&gate.lock);
+
+  while (g_strcmp0 (order->str, "") == 0 || strlen (order->str) < strlen ("write 1;write 7;write 0 failed;batch;batch;"))
+    g_main_context_iteration (NULL, TRUE);
+
+  g_assert_cmpstr (order->str, ==, "write 1;write 7;write 0 failed;batch;batch;");
+  kept = astro_store_get_setting (fixture->store, "test-key");
+  g_assert_cmpstr (kept, ==, "kept");
+  g_assert_cmpint (astro_store_count_rows (fixture->store, "tasks", NULL), ==, 2);
+
+  g_mutex_clear (&gate.lock);
+  g_cond_clear (&gate.cond);
 }
 
 static void
@@ -1492,6 +1599,7 @@ main (int   argc,
   ADD ("/store/read/first-tasks", test_list_first_tasks);
   ADD ("/store/read/task-work", test_task_work);
   ADD ("/store/read/user-names", test_user_names);
+  ADD ("/store/write/before-batches", test_write_before_batches);
   ADD ("/store/read/tasks-use-index", test_list_tasks_uses_index);
   ADD ("/store/read/rows", test_list_rows);
   ADD ("/store/local/settings", test_settings);

@@ -48,6 +48,7 @@ enum {
 extern guint _astro_outbox_signals [ASTRO_OUTBOX_N_SIGNALS];
 
 void _astro_outbox_pump          (AstroOutbox            *self);
+void _astro_outbox_pump_soon     (AstroOutbox            *self);
 void _astro_outbox_send          (AstroOutbox            *self,
                                   const AstroOutboxEntry *entry);
 void _astro_outbox_set_online    (AstroOutbox            *self,

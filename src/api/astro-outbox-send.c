@@ -34,6 +34,125 @@ request_free (Request *request)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Request, request_free)
 
+/*
+ * A write's state is kept on the store's writing thread, so the main thread
+ * never waits for a sync's transaction (hundreds of milliseconds during a
+ * first sync). The write stays in "in_flight" until its state is stored, so
+ * the pump never reads a state older than what it knows.
+ */
+
+typedef enum {
+  STATE_SENDING,
+  STATE_RETRY,
+  STATE_ANSWERED,
+  STATE_FAILED,
+} StateKind;
+
+typedef struct
+{
+  AstroOutbox *outbox;
+  Request     *request;   /* sending: sent once that is stored */
+  gint64       id;
+  StateKind    kind;
+  gint64       value;     /* sending: the attempt; retry: when, in µs */
+  int          status;
+  char        *text;      /* retry, failed: the message; answered: the txid */
+} StateChange;
+
+static void
+state_change_free (gpointer data)
+{
+  StateChange *change = data;
+
+  g_clear_object (&change->outbox);
+  g_clear_pointer (&change->request, request_free);
+  g_free (change->text);
+  g_free (change);
+}
+
+static gint64
+store_state_in_thread (AstroStore  *store,
+                       gpointer     data,
+                       GError     **error)
+{
+  StateChange *change = data;
+  gboolean stored = FALSE;
+
+  switch (change->kind)
+    {
+    case STATE_SENDING:
+      stored = astro_store_outbox_set_sending (store, change->id, (int) change->value, error);
+      break;
+    case STATE_RETRY:
+      stored = astro_store_outbox_set_retry (store, change->id, change->value, change->status,
+                                             change->text, error);
+      break;
+    case STATE_ANSWERED:
+      stored = astro_store_outbox_set_answered (store, change->id, change->text, change->status, error);
+      break;
+    case STATE_FAILED:
+    default:
+      stored = astro_store_outbox_set_failed (store, change->id, change->status, change->text, error);
+      break;
+    }
+
+  return stored ? 1 : 0;
+}
+
+static void send_marked (AstroOutbox *self,
+                         Request     *request);
+
+static void
+on_state_stored_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  StateChange *change = user_data;
+  AstroOutbox *self = change->outbox;
+  g_autoptr(GError) error = NULL;
+  static const char * const failures[] = {
+    [STATE_SENDING] = "Could not mark a write as sending",
+    [STATE_RETRY] = "Could not keep a write queued",
+    [STATE_ANSWERED] = "Could not record an answer",
+    [STATE_FAILED] = "Could not record a refused write",
+  };
+
+  astro_store_write_finish (ASTRO_STORE (source), result, &error);
+  if (error != NULL)
+    g_warning ("%s: %s", failures[change->kind], error->message);
+
+  if (change->kind == STATE_SENDING && error == NULL &&
+      !g_cancellable_is_cancelled (self->cancellable))
+    {
+      send_marked (self, g_steal_pointer (&change->request));
+      state_change_free (change);
+      return;
+    }
+
+  g_hash_table_remove (self->in_flight, &change->id);
+  /* Not marked as sending: the next pump that something else brings tries
+   * again, rather than now and again at once on a failing disk. */
+  if (change->kind == STATE_SENDING)
+    {
+      state_change_free (change);
+      return;
+    }
+  _astro_outbox_pump (self);
+  state_change_free (change);
+}
+
+static void
+store_state (AstroOutbox *self,
+             StateChange *change)
+{
+  gint64 *key = g_new (gint64, 1);
+
+  change->outbox = g_object_ref (self);
+  *key = change->id;
+  g_hash_table_add (self->in_flight, key);
+  astro_store_write_async (self->store, store_state_in_thread, change, NULL, on_state_stored_cb, change);
+}
+
 static void
 retry_later (AstroOutbox *self,
              gint64       id,
@@ -41,13 +160,16 @@ retry_later (AstroOutbox *self,
              guint        retry_after_ms,
              const char  *message)
 {
-  g_autoptr(GError) error = NULL;
+  StateChange *change = g_new0 (StateChange, 1);
   guint delay = astro_backoff_next (&self->backoff, retry_after_ms);
 
   g_info ("write %" G_GINT64_FORMAT ": %s; again in %u ms", id, message, delay);
-  if (!astro_store_outbox_set_retry (self->store, id, g_get_real_time () + (gint64) delay * 1000,
-                                     (int) status, message, &error))
-    g_warning ("Could not keep a write queued: %s", error->message);
+  change->id = id;
+  change->kind = STATE_RETRY;
+  change->value = g_get_real_time () + (gint64) delay * 1000;
+  change->status = (int) status;
+  change->text = g_strdup (message);
+  store_state (self, change);
 }
 
 static void
@@ -174,7 +296,6 @@ on_answer_cb (GObject      *source,
   g_autoptr(Request) request = user_data;
   AstroOutbox *self = request->outbox;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GError) store_error = NULL;
   g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonObject) answer = NULL;
   guint status;
@@ -183,6 +304,8 @@ on_answer_cb (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;  /* stopping: the write stays "sending" and goes again on start */
 
+  /* every way on stores the answer's state, which keeps the id in flight
+   * until it is stored */
   g_hash_table_remove (self->in_flight, &request->id);
 
   if (bytes == NULL)
@@ -195,7 +318,6 @@ on_answer_cb (GObject      *source,
        * two in a row mean the server cannot be reached. */
       if (++self->network_failures >= 2)
         _astro_outbox_set_online (self, FALSE, message);
-      _astro_outbox_pump (self);
       return;
     }
 
@@ -207,11 +329,15 @@ on_answer_cb (GObject      *source,
     {
       const char *txid = member_string (answer, "txid");
 
+      StateChange *change = g_new0 (StateChange, 1);
+
       astro_backoff_reset (&self->backoff);
       /* no txid to wait for: the settle timeout refetches the table */
-      if (!astro_store_outbox_set_answered (self->store, request->id, txid ? txid : "0",
-                                            (int) status, &store_error))
-        g_warning ("Could not record an answer: %s", store_error->message);
+      change->id = request->id;
+      change->kind = STATE_ANSWERED;
+      change->status = (int) status;
+      change->text = g_strdup (txid ? txid : "0");
+      store_state (self, change);
       _astro_outbox_set_online (self, TRUE, NULL);
     }
   else if (status == SOUP_STATUS_UNAUTHORIZED)
@@ -223,9 +349,13 @@ on_answer_cb (GObject      *source,
        * refresh means signed out, and that never loops */
       if (self->refresh_func != NULL && !just_refreshed)
         {
-          if (!astro_store_outbox_set_retry (self->store, request->id, 0, (int) status,
-                                             _("The server refused the sign-in"), &store_error))
-            g_warning ("Could not keep a write queued: %s", store_error->message);
+          StateChange *change = g_new0 (StateChange, 1);
+
+          change->id = request->id;
+          change->kind = STATE_RETRY;
+          change->status = (int) status;
+          change->text = g_strdup (_("The server refused the sign-in"));
+          store_state (self, change);
           refresh_token (self);
           return;  /* the refresh pumps */
         }
@@ -245,21 +375,24 @@ on_answer_cb (GObject      *source,
     }
   else
     {
+      StateChange *change = g_new0 (StateChange, 1);
       g_autofree char *message = refusal_message (status, answer);
       gboolean conflict = status == SOUP_STATUS_CONFLICT;
 
       g_info ("write %" G_GINT64_FORMAT " refused (%u): %s", request->id, status,
               member_string (answer, "message") ? member_string (answer, "message") : "");
-      if (!astro_store_outbox_set_failed (self->store, request->id, (int) status, message, &store_error))
-        g_warning ("Could not record a refused write: %s", store_error->message);
+      change->id = request->id;
+      change->kind = STATE_FAILED;
+      change->status = (int) status;
+      change->text = g_strdup (message);
+      store_state (self, change);
       _astro_outbox_set_online (self, TRUE, NULL);
-      /* Reload: the row already shows the server's version again;
-       * Retry: send it once more without the precondition. */
+      /* Said at once; the row shows the server's version again once the
+       * refusal is stored (Reload), or the change goes once more without
+       * its precondition (Retry). */
       g_signal_emit (self, _astro_outbox_signals[ASTRO_OUTBOX_SIGNAL_WRITE_FAILED], 0,
                      request->id, message, conflict, conflict);
     }
-
-  _astro_outbox_pump (self);
 }
 
 void
@@ -268,10 +401,9 @@ _astro_outbox_send (AstroOutbox            *self,
 {
   g_autofree char *url = g_strconcat (self->server_url, entry->path, NULL);
   g_autofree char *token = NULL;
-  g_autoptr(GError) error = NULL;
   SoupMessageHeaders *headers;
+  StateChange *change;
   Request *request;
-  gint64 *key;
 
   request = g_new0 (Request, 1);
   request->outbox = g_object_ref (self);
@@ -279,7 +411,11 @@ _astro_outbox_send (AstroOutbox            *self,
   request->message = soup_message_new (entry->method, url);
   if (request->message == NULL)
     {
-      astro_store_outbox_set_failed (self->store, entry->id, 0, _("The server address is not valid"), NULL);
+      change = g_new0 (StateChange, 1);
+      change->id = entry->id;
+      change->kind = STATE_FAILED;
+      change->text = g_strdup (_("The server address is not valid"));
+      store_state (self, change);
       request_free (request);
       return;
     }
@@ -302,16 +438,20 @@ _astro_outbox_send (AstroOutbox            *self,
       soup_message_set_request_body_from_bytes (request->message, "application/json", body);
     }
 
-  if (!astro_store_outbox_set_sending (self->store, entry->id, entry->attempts + 1, &error))
-    {
-      g_warning ("Could not mark a write as sending: %s", error->message);
-      request_free (request);
-      return;
-    }
+  /* sent once marked: a write that may have reached the server is never
+   * taken for one that did not */
+  change = g_new0 (StateChange, 1);
+  change->id = entry->id;
+  change->kind = STATE_SENDING;
+  change->value = entry->attempts + 1;
+  change->request = request;
+  store_state (self, change);
+}
 
-  key = g_new (gint64, 1);
-  *key = entry->id;
-  g_hash_table_add (self->in_flight, key);
+static void
+send_marked (AstroOutbox *self,
+             Request     *request)
+{
   soup_session_send_and_read_async (self->session, request->message, G_PRIORITY_DEFAULT,
                                     self->cancellable, on_answer_cb, request);
 }

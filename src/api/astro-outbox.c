@@ -10,6 +10,11 @@
  * within settle-timeout, "refetch-needed" asks the sync engine to take the
  * table again, which settles it too. Coalescing: an update of a row whose
  * previous update was never sent merges into it.
+ *
+ * The writes and their states are stored on the store's writing thread,
+ * ahead of the sync's batches waiting there (astro-outbox-queue.c,
+ * astro-outbox-send.c): the main thread never waits for a batch's
+ * transaction, which takes hundreds of milliseconds during a first sync.
  */
 #define G_LOG_DOMAIN "astro-outbox"
 
@@ -68,15 +73,49 @@ on_pump_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gint64
+note_refetch_in_thread (AstroStore  *store,
+                        gpointer     data,
+                        GError     **error)
+{
+  return astro_store_outbox_set_refetch (store, *(gint64 *) data, error) ? 1 : 0;
+}
+
+static void
+on_refetch_noted_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  astro_store_write_finish (ASTRO_STORE (source), result, &error);
+  if (error != NULL)
+    g_warning ("Could not note a refetch: %s", error->message);
+}
+
+/* The pump may run now: a write is stored. A pump already waiting may be
+ * set for much later (an answered write's settle timeout), so it is brought
+ * forward, not left to be. */
+void
+_astro_outbox_pump_soon (AstroOutbox *self)
+{
+  if (self->started)
+    {
+      g_clear_handle_id (&self->pump_source, g_source_remove);
+      self->pump_source = g_idle_add (on_pump_timeout_cb, self);
+    }
+}
+
 static void
 ask_refetch (AstroOutbox            *self,
              const AstroOutboxEntry *entry,
              GHashTable             *asked)
 {
-  g_autoptr(GError) error = NULL;
+  gint64 *id = g_new (gint64, 1);
 
-  if (!astro_store_outbox_set_refetch (self->store, entry->id, &error))
-    g_warning ("Could not note a refetch: %s", error->message);
+  /* on the writing thread, as every state of a write: see astro-outbox-send.c */
+  *id = entry->id;
+  astro_store_write_async (self->store, note_refetch_in_thread, id, g_free, on_refetch_noted_cb, NULL);
 
   if (g_hash_table_contains (asked, entry->row_table))
     return;
@@ -181,52 +220,6 @@ on_network_changed_cb (GNetworkMonitor *monitor,
 {
   if (available)
     astro_outbox_send_now (self);
-}
-
-static gint64
-enqueue (AstroOutbox     *self,
-         AstroWriteKind   kind,
-         const char      *method,
-         const char      *table,
-         const char      *row_id,
-         JsonObject      *fields,
-         const char      *owner_id,
-         const char      *expected_updated_at,
-         GError         **error)
-{
-  g_autoptr(AstroOutboxEntry) entry = astro_outbox_entry_new ();
-  gboolean coalesce = kind == ASTRO_WRITE_UPDATE;
-  gint64 id;
-
-  entry->kind = kind;
-  entry->method = g_strdup (method);
-  entry->path = kind == ASTRO_WRITE_CREATE
-    ? g_strdup_printf ("/api/%s", table)
-    : g_strdup_printf ("/api/%s/%s", table, row_id);
-  entry->payload = astro_write_payload_json (fields, expected_updated_at);
-  entry->row_table = g_strdup (table);
-  entry->row_id = g_strdup (row_id);
-  entry->overlay = kind != ASTRO_WRITE_DELETE
-    ? astro_write_overlay_json (fields, kind == ASTRO_WRITE_CREATE, owner_id)
-    : NULL;
-  entry->idempotency_key = g_uuid_string_random ();
-
-  id = astro_store_outbox_add (self->store, entry, &coalesce, error);
-  if (id == 0)
-    return 0;
-
-  if (coalesce)
-    g_debug ("write merged into %" G_GINT64_FORMAT, id);
-
-  /* The pump may run now: the write is stored. A pump already waiting may
-   * be set for much later (an answered write's settle timeout), so it is
-   * brought forward, not left to be. */
-  if (self->started)
-    {
-      g_clear_handle_id (&self->pump_source, g_source_remove);
-      self->pump_source = g_idle_add (on_pump_timeout_cb, self);
-    }
-  return id;
 }
 
 /*
@@ -427,150 +420,57 @@ astro_outbox_set_backoff (AstroOutbox *self,
   astro_backoff_init (&self->backoff, initial_ms ? initial_ms : 1000, max_ms ? max_ms : 60000);
 }
 
-/* Resumes every write not sent or not settled, and sends from now on. */
+static gint64
+resume_in_thread (AstroStore  *store,
+                  gpointer     data,
+                  GError     **error)
+{
+  return astro_store_outbox_resume (store, GPOINTER_TO_INT (data), error) ? 1 : 0;
+}
+
+static void
+on_resumed_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(AstroOutbox) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  astro_store_write_finish (ASTRO_STORE (source), result, &error);
+  if (error != NULL)
+    g_warning ("Could not resume the outbox: %s", error->message);
+  _astro_outbox_pump (self);
+}
+
+/* Resumes every write not sent or not settled, and sends from now on. The
+ * outbox is resumed on the store's writing thread, which a first sync may
+ * hold for a while; the pump starts once it is. */
 void
 astro_outbox_start (AstroOutbox *self)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (ASTRO_IS_OUTBOX (self));
 
   if (self->started || self->server_url[0] == '\0')
     return;
-
-  if (!astro_store_outbox_resume (self->store, TRUE, &error))
-    g_warning ("Could not resume the outbox: %s", error->message);
 
   self->started = TRUE;
   g_signal_connect_object (self->store, "rows-changed::outbox",
                            G_CALLBACK (on_outbox_changed_cb), self, 0);
   self->monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect (self->monitor, "network-changed", G_CALLBACK (on_network_changed_cb), self);
-  _astro_outbox_pump (self);
+  astro_store_write_async (self->store, resume_in_thread, GINT_TO_POINTER (TRUE), NULL,
+                           on_resumed_cb, g_object_ref (self));
 }
 
 /* The network is back, or the user asked: everything queued goes now. */
 void
 astro_outbox_send_now (AstroOutbox *self)
 {
-  g_autoptr(GError) error = NULL;
-
   g_return_if_fail (ASTRO_IS_OUTBOX (self));
 
   astro_backoff_reset (&self->backoff);
-  if (!astro_store_outbox_resume (self->store, FALSE, &error))
-    g_warning ("Could not resume the outbox: %s", error->message);
-  _astro_outbox_pump (self);
-}
-
-/**
- * astro_outbox_create_workspace:
- * @fields: id (a new UUID made by the caller), organization_id,
- *   repository_id, type, device_name, and optionally task_id, status,
- *   git_branch, git_status
- *
- * Returns: the outbox id, or 0 with @error
- */
-gint64
-astro_outbox_create_workspace (AstroOutbox  *self,
-                               JsonObject   *fields,
-                               GError      **error)
-{
-  g_autofree char *owner = NULL;
-  const char *id;
-
-  g_return_val_if_fail (ASTRO_IS_OUTBOX (self), 0);
-  g_return_val_if_fail (fields != NULL, 0);
-
-  if (!astro_write_check_fields ("workspaces", TRUE, fields, error))
-    return 0;
-
-  id = json_object_get_string_member_with_default (fields, "id", NULL);
-  if (id == NULL || !g_uuid_string_is_valid (id))
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "A new workspace needs a UUID id");
-      return 0;
-    }
-
-  /* ASTRO_SETTING_ACCOUNT_USER: auth/ sits above this layer */
-  owner = astro_store_get_setting (self->store, "account-user-id");
-  return enqueue (self, ASTRO_WRITE_CREATE, "POST", "workspaces", id, fields, owner, NULL, error);
-}
-
-/**
- * astro_outbox_update:
- * @table: "workspaces" or "tasks"
- * @expected_updated_at: (nullable): the row's updated_at as the caller saw
- *   it; the server refuses the write (409) if the row changed since
- *
- * Returns: the outbox id (an earlier one when the write merged into it), or 0
- */
-gint64
-astro_outbox_update (AstroOutbox  *self,
-                     const char   *table,
-                     const char   *row_id,
-                     JsonObject   *fields,
-                     const char   *expected_updated_at,
-                     GError      **error)
-{
-  g_return_val_if_fail (ASTRO_IS_OUTBOX (self), 0);
-  g_return_val_if_fail (table != NULL && row_id != NULL && fields != NULL, 0);
-
-  if (!astro_write_check_fields (table, FALSE, fields, error))
-    return 0;
-
-  return enqueue (self, ASTRO_WRITE_UPDATE, "PATCH", table, row_id, fields, NULL,
-                  expected_updated_at, error);
-}
-
-gint64
-astro_outbox_delete_workspace (AstroOutbox  *self,
-                               const char   *row_id,
-                               const char   *expected_updated_at,
-                               GError      **error)
-{
-  g_return_val_if_fail (ASTRO_IS_OUTBOX (self), 0);
-  g_return_val_if_fail (row_id != NULL, 0);
-
-  return enqueue (self, ASTRO_WRITE_DELETE, "DELETE", "workspaces", row_id, NULL, NULL,
-                  expected_updated_at, error);
-}
-
-/* Sends a refused write again as a new one, without its precondition: what
- * "Retry" means after a conflict (this change wins). */
-gint64
-astro_outbox_retry (AstroOutbox  *self,
-                    gint64        id,
-                    GError      **error)
-{
-  g_autoptr(AstroOutboxEntry) entry = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonObject *fields = NULL;
-
-  g_return_val_if_fail (ASTRO_IS_OUTBOX (self), 0);
-
-  entry = astro_store_outbox_get (self->store, id, error);
-  if (entry == NULL)
-    return 0;
-
-  if (entry->payload != NULL)
-    {
-      if (!json_parser_load_from_data (parser, entry->payload, -1, error))
-        return 0;
-      fields = json_node_get_object (json_parser_get_root (parser));
-      json_object_remove_member (fields, "expected_updated_at");
-    }
-
-  switch (entry->kind)
-    {
-    case ASTRO_WRITE_CREATE:
-      return astro_outbox_create_workspace (self, fields, error);
-    case ASTRO_WRITE_DELETE:
-      return astro_outbox_delete_workspace (self, entry->row_id, NULL, error);
-    case ASTRO_WRITE_UPDATE:
-    default:
-      return astro_outbox_update (self, entry->row_table, entry->row_id, fields, NULL, error);
-    }
+  astro_store_write_async (self->store, resume_in_thread, GINT_TO_POINTER (FALSE), NULL,
+                           on_resumed_cb, g_object_ref (self));
 }
 
 guint

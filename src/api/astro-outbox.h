@@ -48,6 +48,29 @@ gint64       astro_outbox_delete_workspace (AstroOutbox            *self,
 gint64       astro_outbox_retry            (AstroOutbox            *self,
                                             gint64                  id,
                                             GError                **error);
+void         astro_outbox_create_workspace_async (AstroOutbox         *self,
+                                                  JsonObject          *fields,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+void         astro_outbox_update_async     (AstroOutbox            *self,
+                                            const char             *table,
+                                            const char             *row_id,
+                                            JsonObject             *fields,
+                                            const char             *expected_updated_at,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+void         astro_outbox_delete_workspace_async (AstroOutbox         *self,
+                                                  const char          *row_id,
+                                                  const char          *expected_updated_at,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+void         astro_outbox_retry_async      (AstroOutbox            *self,
+                                            gint64                  id,
+                                            GAsyncReadyCallback     callback,
+                                            gpointer                user_data);
+gint64       astro_outbox_write_finish     (AstroOutbox            *self,
+                                            GAsyncResult           *result,
+                                            GError                **error);
 guint        astro_outbox_get_n_in_flight  (AstroOutbox            *self);
 gboolean     astro_outbox_get_online       (AstroOutbox            *self);
 const char  *astro_outbox_get_last_error   (AstroOutbox            *self);

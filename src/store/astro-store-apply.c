@@ -578,6 +578,23 @@ write_setting (AstroStore     *self,
                                      setting->key, setting->value, error);
 }
 
+typedef struct
+{
+  AstroStoreWriteFunc func;
+  gpointer            data;
+  GDestroyNotify      destroy;
+} Write;
+
+static void
+write_free (gpointer data)
+{
+  Write *write = data;
+
+  if (write->destroy != NULL)
+    write->destroy (write->data);
+  g_free (write);
+}
+
 static void
 write_in_thread (gpointer data,
                  gpointer user_data)
@@ -585,26 +602,60 @@ write_in_thread (gpointer data,
   g_autoptr(GTask) task = data;
   AstroStore *self = user_data;
   GError *error = NULL;
-  gboolean written;
+  gpointer tag = g_task_get_source_tag (task);
+  gint64 written;
 
   if (self->background)
     astro_thread_lower_priority ();
 
-  if (g_task_get_source_tag (task) == astro_store_set_setting_async)
+  if (tag == astro_store_set_setting_async)
     written = write_setting (self, g_task_get_task_data (task), &error);
+  else if (tag == astro_store_write_async)
+    {
+      Write *write = g_task_get_task_data (task);
+
+      written = write->func (self, write->data, &error);
+    }
   else
     written = astro_store_apply_batch (self, g_task_get_task_data (task), &error);
 
-  if (written)
-    g_task_return_boolean (task, TRUE);
+  if (error == NULL)
+    g_task_return_int (task, written);
   else
     g_task_return_error (task, error);
+}
+
+static GQuark
+write_order_quark (void)
+{
+  return g_quark_from_static_string ("astro-write-order");
+}
+
+/* A person's writes (a setting, a change to send) go before the sync's
+ * batches waiting: a batch of a first sync holds the database for hundreds
+ * of milliseconds. Each kind keeps its own order. */
+static gint
+compare_writes (gconstpointer a,
+                gconstpointer b,
+                gpointer      user_data)
+{
+  GTask *first = (GTask *) a;
+  GTask *second = (GTask *) b;
+  guint first_order, second_order;
+
+  if (g_task_get_priority (first) != g_task_get_priority (second))
+    return g_task_get_priority (first) < g_task_get_priority (second) ? -1 : 1;
+
+  first_order = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (first), write_order_quark ()));
+  second_order = GPOINTER_TO_UINT (g_object_get_qdata (G_OBJECT (second), write_order_quark ()));
+  return first_order < second_order ? -1 : first_order > second_order;
 }
 
 static void
 push_write (AstroStore *self,
             GTask      *task)
 {
+  static guint order;
   g_autoptr(GError) error = NULL;
 
   if (g_once_init_enter (&self->writes))
@@ -614,10 +665,67 @@ push_write (AstroStore *self,
 
       if (pool == NULL)
         g_error ("Could not start the thread that writes the database: %s", error->message);
+      g_thread_pool_set_sort_function (pool, compare_writes, NULL);
       g_once_init_leave (&self->writes, pool);
     }
 
+  g_object_set_qdata (G_OBJECT (task), write_order_quark (),
+                      GUINT_TO_POINTER (g_atomic_int_add (&order, 1) + 1));
   g_thread_pool_push (self->writes, task, NULL);
+}
+
+/**
+ * astro_store_write_async:
+ * @func: runs on the store's writing thread, with @data; it may call the
+ *   store's writing functions (they take the writer's lock themselves)
+ * @callback: runs in the caller's thread-default main context
+ *
+ * Runs a write of the person using the app (an outbox change) on the
+ * writing thread, before the sync's batches still waiting, so that the
+ * main thread never waits for a batch's transaction to end.
+ */
+void
+astro_store_write_async (AstroStore          *self,
+                         AstroStoreWriteFunc  func,
+                         gpointer             data,
+                         GDestroyNotify       destroy,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  GTask *task;
+  Write *write;
+
+  g_return_if_fail (ASTRO_IS_STORE (self));
+  g_return_if_fail (func != NULL);
+
+  write = g_new0 (Write, 1);
+  write->func = func;
+  write->data = data;
+  write->destroy = destroy;
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, astro_store_write_async);
+  g_task_set_priority (task, G_PRIORITY_HIGH);
+  g_task_set_task_data (task, write, write_free);
+  push_write (self, task);
+}
+
+/**
+ * astro_store_write_finish:
+ *
+ * Returns: what the write's function returned; with @error set, 0
+ */
+gint64
+astro_store_write_finish (AstroStore    *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  gint64 written;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  written = g_task_propagate_int (G_TASK (result), error);
+  return written < 0 ? 0 : written;
 }
 
 static void
@@ -627,7 +735,8 @@ on_setting_written_cb (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  g_task_propagate_int (G_TASK (result), &error);
+  if (error != NULL)
     g_warning ("%s", error->message);
 }
 
@@ -635,8 +744,8 @@ on_setting_written_cb (GObject      *source,
  * astro_store_set_setting_async:
  * @value: (nullable): %NULL removes the setting
  *
- * astro_store_set_setting() on the writing thread, after the batches given
- * before: a window's choice (the active organization) is then kept without
+ * astro_store_set_setting() on the writing thread, before the batches
+ * waiting: a window's choice (the active organization) is then kept without
  * waiting for a sync's transaction to end. A failure is logged.
  */
 void
@@ -656,6 +765,7 @@ astro_store_set_setting_async (AstroStore *self,
 
   task = g_task_new (self, NULL, on_setting_written_cb, NULL);
   g_task_set_source_tag (task, astro_store_set_setting_async);
+  g_task_set_priority (task, G_PRIORITY_HIGH);
   g_task_set_task_data (task, setting, setting_free);
   push_write (self, task);
 }
@@ -691,7 +801,8 @@ astro_store_apply_batch_finish (AstroStore    *self,
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
-  return g_task_propagate_boolean (G_TASK (result), error);
+  /* -1 with an error */
+  return g_task_propagate_int (G_TASK (result), error) > 0;
 }
 
 /**

@@ -140,6 +140,21 @@ GPtrArray       *astro_store_list_workspaces     (AstroStore             *self,
 /* Local tables */
 char            *astro_store_get_setting         (AstroStore             *self,
                                                   const char             *key);
+/* Runs on the store's writing thread; returns what astro_store_write_finish()
+ * gives, with @error set on failure */
+typedef gint64 (*AstroStoreWriteFunc) (AstroStore  *store,
+                                       gpointer     data,
+                                       GError     **error);
+
+void             astro_store_write_async         (AstroStore             *self,
+                                                  AstroStoreWriteFunc     func,
+                                                  gpointer                data,
+                                                  GDestroyNotify          destroy,
+                                                  GAsyncReadyCallback     callback,
+                                                  gpointer                user_data);
+gint64           astro_store_write_finish        (AstroStore             *self,
+                                                  GAsyncResult           *result,
+                                                  GError                **error);
 void             astro_store_set_setting_async   (AstroStore             *self,
                                                   const char             *key,
                                                   const char             *value);

@@ -149,26 +149,33 @@ describe_write (AstroApplication       *self,
  * Writing
  */
 
-static gint64
+/* Writes are stored on the store's writing thread (a first sync can hold
+ * the database for a while); a write that could not be queued says so. */
+static void
+on_write_queued_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(AstroApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (astro_outbox_write_finish (ASTRO_OUTBOX (source), result, &error) == 0)
+    {
+      g_warning ("Could not queue a change: %s", error->message);
+      toast (self, error->message);
+    }
+}
+
+static void
 enqueue_update (AstroApplication *self,
                 const char       *table,
                 const char       *row_id,
                 JsonObject       *fields,
                 const char       *expected)
 {
-  g_autoptr(GError) error = NULL;
-  gint64 id;
-
-  if (self->outbox == NULL)
-    return 0;
-
-  id = astro_outbox_update (self->outbox, table, row_id, fields, expected, &error);
-  if (id == 0)
-    {
-      g_warning ("Could not queue a change of %s %s: %s", table, row_id, error->message);
-      toast (self, error->message);
-    }
-  return id;
+  if (self->outbox != NULL)
+    astro_outbox_update_async (self->outbox, table, row_id, fields, expected,
+                               on_write_queued_cb, g_object_ref (self));
 }
 
 /* The workspaces of this person on this machine (not archived) */
@@ -628,7 +635,6 @@ workspace_start_action (GSimpleAction *action,
   g_autoptr(AstroRow) task = astro_store_get_row (self->store, "tasks", g_variant_get_string (parameter, NULL), NULL);
   g_autoptr(AstroLocalRepo) checkout = NULL;
   g_autoptr(JsonObject) fields = json_object_new ();
-  g_autoptr(GError) error = NULL;
   g_autofree char *device = NULL;
   g_autofree char *id = g_uuid_string_random ();
 
@@ -654,11 +660,7 @@ workspace_start_action (GSimpleAction *action,
   if (astro_row_get (task, "branch") != NULL)
     json_object_set_string_member (fields, "git_branch", astro_row_get (task, "branch"));
 
-  if (astro_outbox_create_workspace (self->outbox, fields, &error) == 0)
-    {
-      g_warning ("Could not queue a new workspace: %s", error->message);
-      toast (self, error->message);
-    }
+  astro_outbox_create_workspace_async (self->outbox, fields, on_write_queued_cb, g_object_ref (self));
 }
 
 static void
@@ -692,13 +694,12 @@ workspace_delete_action (GSimpleAction *action,
   AstroApplication *self = user_data;
   const char *id = g_variant_get_string (parameter, NULL);
   g_autoptr(AstroRow) row = astro_store_get_row (self->store, "workspaces", id, NULL);
-  g_autoptr(GError) error = NULL;
 
   if (row == NULL || self->outbox == NULL)
     return;
 
-  if (astro_outbox_delete_workspace (self->outbox, id, expected_updated_at (self, "workspaces", row), &error) == 0)
-    toast (self, error->message);
+  astro_outbox_delete_workspace_async (self->outbox, id, expected_updated_at (self, "workspaces", row),
+                                       on_write_queued_cb, g_object_ref (self));
 }
 
 /* (id, pull request URL): number and status from the URL, status open */
@@ -732,10 +733,10 @@ retry_write_action (GSimpleAction *action,
                     gpointer       user_data)
 {
   AstroApplication *self = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (self->outbox != NULL && astro_outbox_retry (self->outbox, g_variant_get_int64 (parameter), &error) == 0)
-    toast (self, error->message);
+  if (self->outbox != NULL)
+    astro_outbox_retry_async (self->outbox, g_variant_get_int64 (parameter),
+                              on_write_queued_cb, g_object_ref (self));
 }
 
 static void
