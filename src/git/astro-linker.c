@@ -349,12 +349,12 @@ needs_relink (AstroLinker          *self,
          !g_hash_table_contains (self->repo_keys, repo->repository_id);
 }
 
-/* @opened: the user opened the folder now (not a link made on its own) */
-static gboolean
-save_link (AstroLinker      *self,
-           AstroLinkResult  *result,
-           gboolean          opened,
-           GError          **error)
+/* What is saved of @result. @opened: the user opened the folder now (not a
+ * link made on its own) */
+static AstroLocalRepo *
+link_to_save (AstroLinker     *self,
+              AstroLinkResult *result,
+              gboolean         opened)
 {
   g_autoptr(AstroLocalRepo) existing = NULL;
   g_autoptr(AstroLocalRepo) repo = astro_local_repo_new (result->path);
@@ -385,16 +385,29 @@ save_link (AstroLinker      *self,
                          ? g_date_time_format_iso8601 (now)
                          : g_strdup (existing->last_opened_at);
 
+  return g_steal_pointer (&repo);
+}
+
+static gboolean
+save_link (AstroLinker      *self,
+           AstroLinkResult  *result,
+           gboolean          opened,
+           GError          **error)
+{
+  g_autoptr(AstroLocalRepo) repo = link_to_save (self, result, opened);
+
   return astro_store_save_local_repo (self->store, repo, error);
 }
 
 /* Decides for a discovered repository (or says why there is none) and saves
- * what was decided. Main thread: the index lives there. */
+ * what was decided, or gives it in @to_save. Main thread: the index lives
+ * there. */
 static AstroLinkResult *
-link_discovered (AstroLinker    *self,
-                 AstroRepoInfo  *info,
-                 const GError   *discovery_error,
-                 GError        **error)
+link_discovered (AstroLinker      *self,
+                 AstroRepoInfo    *info,
+                 const GError     *discovery_error,
+                 AstroLocalRepo  **to_save,
+                 GError          **error)
 {
   g_autoptr(AstroLinkResult) result = result_new ();
   g_autoptr(AstroLocalRepo) existing = NULL;
@@ -415,8 +428,12 @@ link_discovered (AstroLinker    *self,
   decide (self, result, existing != NULL ? existing->repository_id : NULL);
 
   if (result->status == ASTRO_LINK_LINKED || result->status == ASTRO_LINK_LOCAL_ONLY)
-    if (!save_link (self, result, TRUE, error))
-      return NULL;
+    {
+      if (to_save != NULL)
+        *to_save = link_to_save (self, result, TRUE);
+      else if (!save_link (self, result, TRUE, error))
+        return NULL;
+    }
 
   return g_steal_pointer (&result);
 }
@@ -878,7 +895,7 @@ astro_linker_link (AstroLinker  *self,
 
   context = remote_context (self);
   info = astro_repo_discover (path, &context, &discovery_error);
-  return link_discovered (self, info, discovery_error, error);
+  return link_discovered (self, info, discovery_error, NULL, error);
 }
 
 static void
@@ -899,6 +916,40 @@ discover_thread (GTask        *task,
     g_task_return_error (task, error);
 }
 
+static gint64
+save_in_thread (AstroStore  *store,
+                gpointer     data,
+                GError     **error)
+{
+  return astro_store_save_local_repo (store, data, error) ? 1 : 0;
+}
+
+static void
+on_link_saved_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (astro_store_write_finish (ASTRO_STORE (source), result, &error) == 0)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, g_steal_pointer ((AstroLinkResult **) g_task_get_task_data (task)),
+                           (GDestroyNotify) astro_link_result_free);
+}
+
+static void
+link_result_slot_free (gpointer data)
+{
+  AstroLinkResult **slot = data;
+
+  g_clear_pointer (slot, astro_link_result_free);
+  g_free (slot);
+}
+
+/* The link is saved on the store's writing thread: during a first sync the
+ * database can be held for hundreds of milliseconds by a batch. */
 static void
 on_discovered_cb (GObject      *source,
                   GAsyncResult *result,
@@ -908,6 +959,8 @@ on_discovered_cb (GObject      *source,
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) discovery_error = NULL;
   g_autoptr(GError) error = NULL;
+  AstroLocalRepo *to_save = NULL;
+  AstroLinkResult **slot;
   AstroRepoInfo *info;
   AstroLinkResult *link;
 
@@ -915,18 +968,31 @@ on_discovered_cb (GObject      *source,
     return;
 
   info = g_task_propagate_pointer (G_TASK (result), &discovery_error);
-  link = link_discovered (self, info, discovery_error, &error);
+  link = link_discovered (self, info, discovery_error, &to_save, &error);
   if (link == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
-  else
-    g_task_return_pointer (task, link, (GDestroyNotify) astro_link_result_free);
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (to_save == NULL)
+    {
+      g_task_return_pointer (task, link, (GDestroyNotify) astro_link_result_free);
+      return;
+    }
+
+  slot = g_new (AstroLinkResult *, 1);
+  *slot = link;
+  g_task_set_task_data (task, slot, link_result_slot_free);
+  astro_store_write_async (self->store, save_in_thread, to_save, (GDestroyNotify) astro_local_repo_free,
+                           on_link_saved_cb, g_steal_pointer (&task));
 }
 
 /**
  * astro_linker_link_async:
  *
  * astro_linker_link() with discovery (libgit2 and `ssh -G`) on a worker
- * thread; the match and the save happen back on the main thread.
+ * thread, the match back on the main thread, and the save on the store's
+ * writing thread.
  */
 void
 astro_linker_link_async (AstroLinker         *self,
