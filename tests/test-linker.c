@@ -879,6 +879,52 @@ on_linked_cb (GObject      *source,
   g_assert_no_error (error);
 }
 
+typedef struct
+{
+  gboolean  done;
+  gboolean  unlinked;
+  GError   *error;
+} Unlinked;
+
+static void
+on_unlinked_cb (GObject      *source,
+                GAsyncResult *async_result,
+                gpointer      user_data)
+{
+  Unlinked *out = user_data;
+
+  out->unlinked = astro_linker_unlink_finish (ASTRO_LINKER (source), async_result, &out->error);
+  out->done = TRUE;
+}
+
+/* The window's unlink: forgotten on the store's writing thread */
+static void
+test_unlink_async (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *repo = make_repo (fixture, "later", "origin", "https://github.com/acme/later", NULL);
+  g_autoptr(AstroLinkResult) result = NULL;
+  Unlinked first = { 0, }, again = { 0, };
+
+  add_repository (fixture, "repo-later", "later", "https://github.com/acme/later");
+  result = link_path (fixture, repo);
+  assert_linked (result, "repo-later", "origin", NULL);
+
+  astro_linker_unlink_async (fixture->linker, repo, on_unlinked_cb, &first);
+  while (!first.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (first.error);
+  g_assert_true (first.unlinked);
+  g_assert_cmpuint (n_saved_links (fixture), ==, 0);
+
+  astro_linker_unlink_async (fixture->linker, repo, on_unlinked_cb, &again);
+  while (!again.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_false (again.unlinked);
+  g_assert_error (again.error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  g_clear_error (&again.error);
+}
+
 static void
 test_link_async (Fixture       *fixture,
                  gconstpointer  data)
@@ -1372,6 +1418,7 @@ main (int   argc,
   ADD ("/linker/index-updates", test_link_index_updates);
   ADD ("/linker/unlink", test_unlink);
   ADD ("/linker/async", test_link_async);
+  ADD ("/linker/unlink-async", test_unlink_async);
   ADD ("/discovery/ceiling", test_discovery_ceiling);
   ADD ("/discovery/insteadof-like-libgit2", test_discovery_insteadof_like_libgit2);
   ADD ("/discovery/extensions", test_discovery_extensions);

@@ -1084,6 +1084,44 @@ astro_linker_choose (AstroLinker            *self,
   return g_steal_pointer (&result);
 }
 
+/* The folder whose link @path names: itself, or the top folder of the
+ * repository it is in; %NULL with @error if none is linked */
+static char *
+unlink_target (AstroLinker  *self,
+               const char   *path,
+               GError      **error)
+{
+  g_autofree char *canonical = NULL;
+  g_autoptr(AstroLocalRepo) existing = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  canonical = g_canonicalize_filename (path, NULL);
+  existing = astro_store_get_local_repo (self->store, canonical, &local_error);
+  if (local_error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+
+  if (existing != NULL)
+    return g_steal_pointer (&canonical);
+
+  /* A subfolder, or a path through a symlink: the link is under the
+   * repository's top folder as discovery names it. */
+  {
+    AstroRemoteContext plain = { 0 };
+    g_autoptr(AstroRepoInfo) info = astro_repo_discover (canonical, &plain, NULL);
+
+    if (info != NULL)
+      existing = astro_store_get_local_repo (self->store, info->path, NULL);
+    if (existing != NULL)
+      return g_strdup (info->path);
+  }
+
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” is not linked"), canonical);
+  return NULL;
+}
+
 /**
  * astro_linker_unlink:
  * @path: the linked folder, or any folder inside its repository
@@ -1098,46 +1136,77 @@ astro_linker_unlink (AstroLinker  *self,
                      const char   *path,
                      GError      **error)
 {
-  g_autofree char *canonical = NULL;
   g_autofree char *target = NULL;
-  g_autoptr(AstroLocalRepo) existing = NULL;
-  g_autoptr(GError) local_error = NULL;
 
   g_return_val_if_fail (ASTRO_IS_LINKER (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  canonical = g_canonicalize_filename (path, NULL);
-  existing = astro_store_get_local_repo (self->store, canonical, &local_error);
-  if (local_error != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  target = unlink_target (self, path, error);
+  return target != NULL && astro_store_delete_local_repo (self->store, target, error);
+}
 
-  if (existing != NULL)
-    {
-      target = g_strdup (canonical);
-    }
+static gint64
+delete_in_thread (AstroStore  *store,
+                  gpointer     data,
+                  GError     **error)
+{
+  return astro_store_delete_local_repo (store, data, error) ? 1 : 0;
+}
+
+static void
+on_unlinked_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (astro_store_write_finish (ASTRO_STORE (source), result, &error) == 0)
+    g_task_return_error (task, error);
   else
-    {
-      /* A subfolder, or a path through a symlink: the link is under the
-       * repository's top folder as discovery names it. */
-      AstroRemoteContext plain = { 0 };
-      g_autoptr(AstroRepoInfo) info = astro_repo_discover (canonical, &plain, NULL);
+    g_task_return_boolean (task, TRUE);
+}
 
-      if (info != NULL)
-        existing = astro_store_get_local_repo (self->store, info->path, NULL);
-      if (existing != NULL)
-        target = g_strdup (info->path);
-    }
+/**
+ * astro_linker_unlink_async:
+ *
+ * astro_linker_unlink() with the link forgotten on the store's writing
+ * thread, which a sync's batch may hold for a while.
+ */
+void
+astro_linker_unlink_async (AstroLinker         *self,
+                           const char          *path,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  char *target;
 
+  g_return_if_fail (ASTRO_IS_LINKER (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, astro_linker_unlink_async);
+  target = unlink_target (self, path, &error);
   if (target == NULL)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, _("“%s” is not linked"), canonical);
-      return FALSE;
+      g_task_return_error (task, error);
+      return;
     }
 
-  return astro_store_delete_local_repo (self->store, target, error);
+  astro_store_write_async (self->store, delete_in_thread, target, g_free, on_unlinked_cb,
+                           g_steal_pointer (&task));
+}
+
+gboolean
+astro_linker_unlink_finish (AstroLinker   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**

@@ -79,6 +79,13 @@ AstroLinkResult *astro_linker_choose         (AstroLinker            *self,
 gboolean         astro_linker_unlink         (AstroLinker            *self,
                                               const char             *path,
                                               GError                **error);
+void             astro_linker_unlink_async   (AstroLinker            *self,
+                                              const char             *path,
+                                              GAsyncReadyCallback     callback,
+                                              gpointer                user_data);
+gboolean         astro_linker_unlink_finish  (AstroLinker            *self,
+                                              GAsyncResult           *result,
+                                              GError                **error);
 guint            astro_linker_relink         (AstroLinker            *self);
 gboolean         astro_linker_get_relinking  (AstroLinker            *self);
 

@@ -227,26 +227,61 @@ relink_folder_action (GSimpleAction *action,
   _astro_application_open_folder (user_data, folder);
 }
 
+typedef struct
+{
+  AstroApplication *self;
+  char             *path;
+} Unlink;
+
+static void
+unlink_free (Unlink *unlink)
+{
+  g_object_unref (unlink->self);
+  g_free (unlink->path);
+  g_free (unlink);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Unlink, unlink_free)
+
+static void
+on_unlinked_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Unlink) unlink = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_path_get_basename (unlink->path);
+  g_autofree char *message = NULL;
+
+  if (!astro_linker_unlink_finish (ASTRO_LINKER (source), result, &error))
+    {
+      toast (unlink->self, error->message);
+      return;
+    }
+
+  message = g_strdup_printf (_("“%s” unlinked"), folder);
+  toast (unlink->self, message);
+  astro_window_refresh_repositories (_astro_application_ensure_window (unlink->self));
+}
+
 static void
 unlink_folder_action (GSimpleAction *action,
                       GVariant      *parameter,
                       gpointer       user_data)
 {
   AstroApplication *self = user_data;
-  const char *path = g_variant_get_string (parameter, NULL);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *folder = g_path_get_basename (path);
-  g_autofree char *message = NULL;
+  Unlink *unlink;
 
-  if (self->linker == NULL || !astro_linker_unlink (self->linker, path, &error))
+  if (self->linker == NULL)
     {
-      toast (self, error != NULL ? error->message : _("Folders cannot be unlinked now"));
+      toast (self, _("Folders cannot be unlinked now"));
       return;
     }
 
-  message = g_strdup_printf (_("“%s” unlinked"), folder);
-  toast (self, message);
-  astro_window_refresh_repositories (_astro_application_ensure_window (self));
+  unlink = g_new0 (Unlink, 1);
+  unlink->self = g_object_ref (self);
+  unlink->path = g_strdup (g_variant_get_string (parameter, NULL));
+  astro_linker_unlink_async (self->linker, unlink->path, on_unlinked_cb, unlink);
 }
 
 /* The file manager shows the folder; the OpenURI portal in a Flatpak. */

@@ -39,15 +39,14 @@ static void
 on_device_name_changed_cb (AstroPreferencesWindow *self)
 {
   g_autofree char *name = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (self->store == NULL)
     return;
 
+  /* on the writing thread, which a sync's batch may hold for a while; a
+   * failure is logged there */
   name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->device_row))));
-  if (!astro_store_set_setting (self->store, ASTRO_SETTING_DEVICE_NAME,
-                                name[0] != '\0' ? name : NULL, &error))
-    g_warning ("Could not keep the device name: %s", error->message);
+  astro_store_set_setting_async (self->store, ASTRO_SETTING_DEVICE_NAME, name[0] != '\0' ? name : NULL);
 }
 
 /*
