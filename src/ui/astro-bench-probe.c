@@ -15,9 +15,13 @@
  *                showing its list was painted, in ms              (P6)
  *   frame        a frame that took 8 ms or more: when it began, and its
  *                layout and paint phases in ms  (what a stall was)
+ *   write        a change of the first task's priority made through the
+ *                app's own action, and how long that call took, in ms
  *
  * With ASTROLABE_BENCH_SWITCH=N it switches organization N times, once a
- * second, through the window's own organization drop-down. Nothing here runs
+ * second, through the window's own organization drop-down. With
+ * ASTROLABE_BENCH_WRITES=N it changes the first task's priority N times, 300 ms
+ * apart, once the list is shown, as a person would during a first sync. Nothing here runs
  * unless ASTROLABE_BENCH_LOG is set.
  */
 #define G_LOG_DOMAIN "astro-bench-probe"
@@ -30,6 +34,7 @@
 
 #include "astro-bench-probe.h"
 #include "astro-organization-switcher.h"
+#include "astro-task.h"
 #include "astro-tasks-page.h"
 
 #define PING_INTERVAL_US 2000
@@ -46,6 +51,7 @@ typedef struct
   gint64      posted_ran_ns;
   gint64      posted_waited_ns;
   guint       switches_left;
+  guint       writes_left;
   gint64      switch_started;
   gint64      switch_selected;
   gint64      switch_laid_out;
@@ -235,6 +241,54 @@ on_switch_timeout_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static GtkWidget *
+find_mapped_list (GtkWidget *widget)
+{
+  if (GTK_IS_LIST_VIEW (widget))
+    return gtk_widget_get_mapped (widget) ? widget : NULL;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_mapped_list (child);
+
+      if (found != NULL)
+        return found;
+    }
+
+  return NULL;
+}
+
+static gboolean
+on_write_timeout_cb (gpointer data)
+{
+  g_autoptr(AstroTask) task = NULL;
+  g_autofree char *value = NULL;
+  GtkWidget *page, *list;
+  GListModel *model;
+  gint64 started;
+
+  if (probe->window == NULL || probe->writes_left == 0)
+    return G_SOURCE_REMOVE;
+
+  /* the list of tasks, not the drop-downs' lists (unmapped, in popovers) */
+  page = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_TASKS_PAGE);
+  list = page != NULL ? find_mapped_list (page) : NULL;
+  model = list != NULL ? G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))) : NULL;
+  if (model == NULL || g_list_model_get_n_items (model) == 0)
+    return G_SOURCE_CONTINUE;
+
+  task = g_list_model_get_item (model, 0);
+  value = g_strdup_printf ("%u", probe->writes_left-- % 4 + 1);
+  started = g_get_monotonic_time ();
+  g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), "task-set",
+                                  g_variant_new ("(sss)", astro_task_get_id (task), "priority", value));
+  log_event ("{\"event\": \"write\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f}",
+             started, (g_get_monotonic_time () - started) / 1000.0);
+
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 on_frame_begun_cb (GdkFrameClock *clock,
                    gpointer       data)
@@ -272,12 +326,18 @@ on_first_paint_cb (GdkFrameClock *clock,
                    gpointer       data)
 {
   const char *switches = g_getenv ("ASTROLABE_BENCH_SWITCH");
+  const char *writes = g_getenv ("ASTROLABE_BENCH_WRITES");
 
   g_signal_handlers_disconnect_by_func (clock, on_first_paint_cb, data);
   log_event ("{\"event\": \"first-frame\", \"t\": %" G_GINT64_FORMAT ", \"rss_kb\": %ld}",
              g_get_monotonic_time (), current_rss_kb ());
 
   g_timeout_add_seconds (1, on_rss_timeout_cb, NULL);
+  if (writes != NULL)
+    {
+      probe->writes_left = (guint) g_ascii_strtoull (writes, NULL, 10);
+      g_timeout_add (300, on_write_timeout_cb, NULL);
+    }
   if (switches != NULL)
     {
       probe->switches_left = (guint) g_ascii_strtoull (switches, NULL, 10);

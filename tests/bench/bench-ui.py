@@ -130,7 +130,8 @@ def bench_sync_and_changes(args, scratch, run):
         os.setpriority(os.PRIO_PROCESS, server.proc.pid, 19)
         token = server.login()["access_token"]
         db = os.path.join(scratch, "p4-%d.db" % run)
-        app = App(db, {"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token})
+        app = App(db, {"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token,
+                       "ASTROLABE_BENCH_WRITES": str(args.writes)})
         try:
             first = app.wait_for("the first frame", lambda: app.events("first-frame"))[0]
             expected = len(server.control("GET", "rows/tasks"))
@@ -164,6 +165,9 @@ def bench_sync_and_changes(args, scratch, run):
             "initial_sync_seconds": round((synced_us - first["t"]) / 1e6, 2),
             "initial_sync_longest_stall_ms": sync_stall, "initial_sync_stalls_over_4ms": sync_count,
             "initial_sync_stalls_over_16ms": sync_missed,
+            # a person's changes made through the window while the sync ran
+            "writes_during_sync": len([w for w in app.events("write") if w["t"] <= synced_us]),
+            "write_call_longest_ms": max([w["ms"] for w in app.events("write")], default=None),
             "changes_per_s": round(sent / args.seconds), "changes_seconds": args.seconds,
             "changes_longest_stall_ms": changes_stall, "changes_stalls_over_4ms": changes_count,
             "changes_stalls_over_16ms": changes_missed,
@@ -276,6 +280,8 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--p4-runs", type=int, default=3, help="initial syncs to measure P4 over")
+    parser.add_argument("--writes", type=int, default=5,
+                        help="priority changes made through the window during each initial sync (0: none)")
     parser.add_argument("--switches", type=int, default=8)
     parser.add_argument("--only", choices=["p4", "p5", "p6"])
     parser.add_argument("--synced-db", help="a database P4 left (--keep-db), to measure P5/P6 alone")
