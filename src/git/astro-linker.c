@@ -924,17 +924,29 @@ save_in_thread (AstroStore  *store,
   return astro_store_save_local_repo (store, data, error) ? 1 : 0;
 }
 
+/* Whether the store's write succeeded; if not, @task ends with its error */
+static gboolean
+write_succeeded (GTask        *task,
+                 GObject      *store,
+                 GAsyncResult *result)
+{
+  GError *error = NULL;
+
+  if (astro_store_write_finish (ASTRO_STORE (store), result, &error) != 0)
+    return TRUE;
+
+  g_task_return_error (task, error);
+  return FALSE;
+}
+
 static void
 on_link_saved_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
 
-  if (astro_store_write_finish (ASTRO_STORE (source), result, &error) == 0)
-    g_task_return_error (task, error);
-  else
+  if (write_succeeded (task, source, result))
     g_task_return_pointer (task, g_steal_pointer ((AstroLinkResult **) g_task_get_task_data (task)),
                            (GDestroyNotify) astro_link_result_free);
 }
@@ -1159,11 +1171,8 @@ on_unlinked_cb (GObject      *source,
                 gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
 
-  if (astro_store_write_finish (ASTRO_STORE (source), result, &error) == 0)
-    g_task_return_error (task, error);
-  else
+  if (write_succeeded (task, source, result))
     g_task_return_boolean (task, TRUE);
 }
 

@@ -564,18 +564,19 @@ setting_free (gpointer data)
   g_free (setting);
 }
 
-static gboolean
-write_setting (AstroStore     *self,
-               const Setting  *setting,
-               GError        **error)
+static gint64
+write_setting (AstroStore  *self,
+               gpointer     data,
+               GError     **error)
 {
   g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->writer_lock);
+  const Setting *setting = data;
 
   if (!_astro_store_ensure_writer (self, error))
-    return FALSE;
+    return 0;
 
   return _astro_store_write_setting (self->writer, self->writer_statements,
-                                     setting->key, setting->value, error);
+                                     setting->key, setting->value, error) ? 1 : 0;
 }
 
 typedef struct
@@ -608,9 +609,7 @@ write_in_thread (gpointer data,
   if (self->background)
     astro_thread_lower_priority ();
 
-  if (tag == astro_store_set_setting_async)
-    written = write_setting (self, g_task_get_task_data (task), &error);
-  else if (tag == astro_store_write_async)
+  if (tag == astro_store_write_async)
     {
       Write *write = g_task_get_task_data (task);
 
@@ -735,7 +734,7 @@ on_setting_written_cb (GObject      *source,
 {
   g_autoptr(GError) error = NULL;
 
-  g_task_propagate_int (G_TASK (result), &error);
+  astro_store_write_finish (ASTRO_STORE (source), result, &error);
   if (error != NULL)
     g_warning ("%s", error->message);
 }
@@ -753,7 +752,6 @@ astro_store_set_setting_async (AstroStore *self,
                                const char *key,
                                const char *value)
 {
-  GTask *task;
   Setting *setting;
 
   g_return_if_fail (ASTRO_IS_STORE (self));
@@ -762,12 +760,7 @@ astro_store_set_setting_async (AstroStore *self,
   setting = g_new0 (Setting, 1);
   setting->key = g_strdup (key);
   setting->value = g_strdup (value);
-
-  task = g_task_new (self, NULL, on_setting_written_cb, NULL);
-  g_task_set_source_tag (task, astro_store_set_setting_async);
-  g_task_set_priority (task, G_PRIORITY_HIGH);
-  g_task_set_task_data (task, setting, setting_free);
-  push_write (self, task);
+  astro_store_write_async (self, write_setting, setting, setting_free, on_setting_written_cb, NULL);
 }
 
 /**
