@@ -64,6 +64,8 @@ struct _AstroTaskRow
   GdkRGBA       status_color;
   gboolean      has_status_color;
   char         *pr_status;
+  char         *accessible_label;  /* as last given to accessible_target */
+  GtkWidget    *accessible_target;
 };
 
 G_DEFINE_FINAL_TYPE (AstroTaskRow, astro_task_row, GTK_TYPE_WIDGET)
@@ -187,6 +189,7 @@ update_accessible (AstroTaskRow *self)
   };
   g_autoptr(GString) text = g_string_new (NULL);
   GtkWidget *item = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *target = item != NULL ? item : GTK_WIDGET (self);
 
   for (guint i = 0; i < G_N_ELEMENTS (order); i++)
     {
@@ -201,9 +204,15 @@ update_accessible (AstroTaskRow *self)
       g_string_append (text, part);
     }
 
-  gtk_accessible_update_property (GTK_ACCESSIBLE (item != NULL ? item : GTK_WIDGET (self)),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, text->str,
-                                  -1);
+  /* A task's properties notify one by one; each change of the label is a
+   * message on the accessibility bus, so only a new one is sent. */
+  if (target == self->accessible_target && g_strcmp0 (text->str, self->accessible_label) == 0)
+    return;
+
+  g_free (self->accessible_label);
+  self->accessible_label = g_strdup (text->str);
+  self->accessible_target = target;
+  gtk_accessible_update_property (GTK_ACCESSIBLE (target), GTK_ACCESSIBLE_PROPERTY_LABEL, text->str, -1);
 }
 
 static void
@@ -567,6 +576,7 @@ astro_task_row_finalize (GObject *object)
   for (guint i = 0; i < N_COLUMNS; i++)
     g_free (self->text[i]);
   g_free (self->pr_status);
+  g_free (self->accessible_label);
 
   G_OBJECT_CLASS (astro_task_row_parent_class)->finalize (object);
 }
