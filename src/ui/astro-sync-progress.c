@@ -6,6 +6,10 @@
  * catching up: one row per table with the rows received so far, updated on
  * the engine's shape-changed (posted to the main thread by the engine). It
  * only reads the engine, so it never holds the window up.
+ *
+ * A first sync changes shapes many times a second, and each new count lays
+ * the whole window out again (on X11 with round trips to the server): the
+ * rows follow at most four times a second, and not at all while hidden.
  */
 #define G_LOG_DOMAIN "astro-sync-progress"
 
@@ -24,7 +28,12 @@ struct _AstroSyncProgress
 
   GtkSpinner      *spinner;
   GtkListBox      *list_box;
+
+  guint            update_source;
+  gboolean         update_pending;
 };
+
+#define UPDATE_INTERVAL_MS 250
 
 G_DEFINE_FINAL_TYPE (AstroSyncProgress, astro_sync_progress, ADW_TYPE_BIN)
 
@@ -97,6 +106,50 @@ update (AstroSyncProgress *self)
     }
 }
 
+static gboolean on_update_timeout_cb (gpointer data);
+
+/* Now if nothing was shown for a while, else at the end of the interval */
+static void
+queue_update (AstroSyncProgress *self)
+{
+  self->update_pending = TRUE;
+  if (self->update_source != 0 || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    return;
+
+  self->update_pending = FALSE;
+  update (self);
+  self->update_source = g_timeout_add (UPDATE_INTERVAL_MS, on_update_timeout_cb, self);
+  g_source_set_static_name (g_main_context_find_source_by_id (NULL, self->update_source),
+                            "[astro] sync progress");
+}
+
+static gboolean
+on_update_timeout_cb (gpointer data)
+{
+  AstroSyncProgress *self = data;
+
+  self->update_source = 0;
+  if (self->update_pending)
+    queue_update (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * GtkWidget overrides
+ */
+
+static void
+astro_sync_progress_map (GtkWidget *widget)
+{
+  AstroSyncProgress *self = ASTRO_SYNC_PROGRESS (widget);
+
+  GTK_WIDGET_CLASS (astro_sync_progress_parent_class)->map (widget);
+
+  if (self->update_pending)
+    queue_update (self);
+}
+
 /*
  * GObject overrides
  */
@@ -105,6 +158,8 @@ static void
 astro_sync_progress_dispose (GObject *object)
 {
   AstroSyncProgress *self = ASTRO_SYNC_PROGRESS (object);
+
+  g_clear_handle_id (&self->update_source, g_source_remove);
 
   if (self->engine != NULL)
     g_signal_handlers_disconnect_by_data (self->engine, self);
@@ -122,6 +177,8 @@ astro_sync_progress_class_init (AstroSyncProgressClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = astro_sync_progress_dispose;
+
+  widget_class->map = astro_sync_progress_map;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-sync-progress.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroSyncProgress, spinner);
@@ -152,9 +209,12 @@ astro_sync_progress_set_engine (AstroSyncProgress *self,
 
   if (engine != NULL)
     {
-      g_signal_connect_object (engine, "notify::status", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (engine, "shape-changed", G_CALLBACK (update), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (engine, "notify::status", G_CALLBACK (queue_update), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (engine, "shape-changed", G_CALLBACK (queue_update), self, G_CONNECT_SWAPPED);
     }
 
+  /* the rows are there at once, even before the first frame */
+  g_clear_handle_id (&self->update_source, g_source_remove);
+  self->update_pending = FALSE;
   update (self);
 }
