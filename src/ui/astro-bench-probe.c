@@ -17,6 +17,9 @@
  *                layout and paint phases in ms  (what a stall was)
  *   write        a change of the first task's priority made through the
  *                app's own action, and how long that call took, in ms
+ *   mark         a step of the start, a page of the window shown, or a
+ *                GtkSettings or window property changed ("setting:NAME",
+ *                "window:NAME"): what may lay the whole window out again
  *
  * With ASTROLABE_BENCH_SWITCH=N it switches organization N times, once a
  * second, through the window's own organization drop-down. With
@@ -345,6 +348,17 @@ on_first_paint_cb (GdkFrameClock *clock,
     }
 }
 
+/* Changes that lay the whole window out again, as marks on the timeline */
+static void
+on_setting_notify_cb (GObject    *object,
+                      GParamSpec *pspec,
+                      gpointer    data)
+{
+  g_autofree char *mark = g_strconcat ((const char *) data, pspec->name, NULL);
+
+  astro_bench_probe_mark (mark);
+}
+
 static void
 on_realize_cb (GtkWidget *widget,
                gpointer   data)
@@ -405,6 +419,9 @@ astro_bench_probe_attach (GtkWindow *window)
     on_realize_cb (GTK_WIDGET (window), NULL);
   else
     g_signal_connect (window, "realize", G_CALLBACK (on_realize_cb), NULL);
+
+  g_signal_connect (gtk_settings_get_default (), "notify", G_CALLBACK (on_setting_notify_cb), (gpointer) "setting:");
+  g_signal_connect (window, "notify", G_CALLBACK (on_setting_notify_cb), (gpointer) "window:");
 
   g_thread_unref (g_thread_new ("bench-watchdog", watchdog_thread, NULL));
 }
