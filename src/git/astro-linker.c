@@ -54,6 +54,7 @@ struct _AstroLinker
 
   gboolean             relinking;
   gboolean             relink_again;
+  guint                relinks_saving;   /* saves of a relink not stored yet */
 
   AstroSshResolveFunc  resolve;
   gpointer             resolve_data;
@@ -473,15 +474,60 @@ list_relink_paths (AstroLinker *self)
   return paths;
 }
 
-/* Takes @info. Links @path when it now has exactly one match. */
+static gint64 save_in_thread (AstroStore  *store,
+                              gpointer     data,
+                              GError     **error);
+static void   relink_done    (AstroLinker *self);
+
+typedef struct
+{
+  AstroLinker *linker;
+  char        *path;
+  char        *repository_id;
+} Relinked;
+
+static void
+relinked_free (Relinked *relinked)
+{
+  g_object_unref (relinked->linker);
+  g_free (relinked->path);
+  g_free (relinked->repository_id);
+  g_free (relinked);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Relinked, relinked_free)
+
+static void
+on_relink_saved_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(Relinked) relinked = user_data;
+  AstroLinker *self = relinked->linker;
+  g_autoptr(GError) error = NULL;
+
+  if (astro_store_write_finish (ASTRO_STORE (source), result, &error) == 0)
+    g_warning ("Could not link %s: %s", relinked->path, error->message);
+  else
+    g_signal_emit (self, signals [RELINKED], 0, relinked->path, relinked->repository_id);
+
+  if (--self->relinks_saving == 0)
+    relink_done (self);
+}
+
+/* Takes @info. Links @path when it now has exactly one match. @in_background:
+ * the link is saved on the store's writing thread (which a sync's batch may
+ * hold), and "relinked" said once it is; else at once. */
 static gboolean
 relink_discovered (AstroLinker   *self,
                    const char    *path,
-                   AstroRepoInfo *info)
+                   AstroRepoInfo *info,
+                   gboolean       in_background)
 {
   g_autoptr(AstroLinkResult) result = result_new ();
   g_autoptr(AstroLocalRepo) current = NULL;
   g_autoptr(GError) error = NULL;
+  Relinked *relinked;
 
   result->repo = info;
 
@@ -500,13 +546,24 @@ relink_discovered (AstroLinker   *self,
   if (result->status != ASTRO_LINK_LINKED)
     return FALSE;
 
-  if (!save_link (self, result, FALSE, &error))
+  if (!in_background)
     {
-      g_warning ("Could not link %s: %s", path, error->message);
-      return FALSE;
+      if (!save_link (self, result, FALSE, &error))
+        {
+          g_warning ("Could not link %s: %s", path, error->message);
+          return FALSE;
+        }
+      g_signal_emit (self, signals [RELINKED], 0, result->path, result->repository_id);
+      return TRUE;
     }
 
-  g_signal_emit (self, signals [RELINKED], 0, result->path, result->repository_id);
+  relinked = g_new0 (Relinked, 1);
+  relinked->linker = g_object_ref (self);
+  relinked->path = g_strdup (result->path);
+  relinked->repository_id = g_strdup (result->repository_id);
+  self->relinks_saving++;
+  astro_store_write_async (self->store, save_in_thread, link_to_save (self, result, FALSE),
+                           (GDestroyNotify) astro_local_repo_free, on_relink_saved_cb, relinked);
   return TRUE;
 }
 
@@ -539,8 +596,16 @@ on_relink_discovered_cb (GObject      *source,
   g_autoptr(GPtrArray) infos = g_task_propagate_pointer (G_TASK (result), NULL);
 
   for (guint i = 0; infos != NULL && i < infos->len; i++)
-    relink_discovered (self, g_ptr_array_index (paths, i), g_steal_pointer (&infos->pdata[i]));
+    relink_discovered (self, g_ptr_array_index (paths, i), g_steal_pointer (&infos->pdata[i]), TRUE);
 
+  /* relinking until the links are stored */
+  if (self->relinks_saving == 0)
+    relink_done (self);
+}
+
+static void
+relink_done (AstroLinker *self)
+{
   self->relinking = FALSE;
   if (self->relink_again)
     {
@@ -1243,7 +1308,7 @@ astro_linker_relink (AstroLinker *self)
       const char *path = g_ptr_array_index (paths, i);
       AstroRemoteContext context = remote_context (self);
 
-      if (relink_discovered (self, path, astro_repo_discover (path, &context, NULL)))
+      if (relink_discovered (self, path, astro_repo_discover (path, &context, NULL), FALSE))
         n_linked++;
     }
 
