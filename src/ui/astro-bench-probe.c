@@ -171,15 +171,19 @@ on_rss_timeout_cb (gpointer data)
 
 static GtkWidget *
 find_widget (GtkWidget *widget,
-             GType      type)
+             GType      type,
+             gboolean   mapped_only)
 {
+  /* an unmapped widget's children are unmapped too (a drop-down's popover) */
+  if (mapped_only && !gtk_widget_get_mapped (widget))
+    return NULL;
   if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
     return widget;
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
-      GtkWidget *found = find_widget (child, type);
+      GtkWidget *found = find_widget (child, type, mapped_only);
 
       if (found != NULL)
         return found;
@@ -222,8 +226,8 @@ on_switch_timeout_cb (gpointer data)
   if (probe->window == NULL || probe->switches_left == 0)
     return G_SOURCE_REMOVE;
 
-  page = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_TASKS_PAGE);
-  switcher = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_ORGANIZATION_SWITCHER);
+  page = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_TASKS_PAGE, FALSE);
+  switcher = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_ORGANIZATION_SWITCHER, FALSE);
   if (page == NULL || switcher == NULL || !gtk_widget_get_mapped (page))
     return G_SOURCE_CONTINUE;
 
@@ -244,24 +248,6 @@ on_switch_timeout_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static GtkWidget *
-find_mapped_list (GtkWidget *widget)
-{
-  if (GTK_IS_LIST_VIEW (widget))
-    return gtk_widget_get_mapped (widget) ? widget : NULL;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_mapped_list (child);
-
-      if (found != NULL)
-        return found;
-    }
-
-  return NULL;
-}
-
 static gboolean
 on_write_timeout_cb (gpointer data)
 {
@@ -275,8 +261,8 @@ on_write_timeout_cb (gpointer data)
     return G_SOURCE_REMOVE;
 
   /* the list of tasks, not the drop-downs' lists (unmapped, in popovers) */
-  page = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_TASKS_PAGE);
-  list = page != NULL ? find_mapped_list (page) : NULL;
+  page = find_widget (GTK_WIDGET (probe->window), ASTRO_TYPE_TASKS_PAGE, FALSE);
+  list = page != NULL ? find_widget (page, GTK_TYPE_LIST_VIEW, TRUE) : NULL;
   model = list != NULL ? G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (list))) : NULL;
   if (model == NULL || g_list_model_get_n_items (model) == 0)
     return G_SOURCE_CONTINUE;
