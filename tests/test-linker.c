@@ -799,6 +799,39 @@ test_link_relink_at_start (Fixture       *fixture,
   g_assert_cmpstr (saved->repository_id, ==, "repo-offline");
 }
 
+/* The window's start-up relink: discovery on a worker thread, the link
+ * saved on the writing thread, and nothing done before the main loop runs */
+static void
+test_link_relink_in_background (Fixture       *fixture,
+                                gconstpointer  data)
+{
+  g_autofree char *repo = make_repo (fixture, "offline", "origin", "https://github.com/acme/offline", NULL);
+  g_autoptr(AstroLinkResult) result = NULL;
+  g_autoptr(AstroLocalRepo) saved = NULL;
+
+  result = link_path (fixture, repo);
+  g_assert_cmpint (result->status, ==, ASTRO_LINK_LOCAL_ONLY);
+  g_clear_object (&fixture->linker);
+
+  add_repository (fixture, "repo-offline", "offline", "https://github.com/acme/offline");
+  fixture_linker (fixture);
+  astro_linker_relink_in_background (fixture->linker);
+  g_assert_true (astro_linker_get_relinking (fixture->linker));
+  saved = saved_link (fixture, repo);
+  g_assert_null (saved->repository_id);
+  g_clear_pointer (&saved, astro_local_repo_free);
+
+  wait_for_linker (fixture);
+  saved = saved_link (fixture, repo);
+  g_assert_cmpstr (saved->repository_id, ==, "repo-offline");
+  g_assert_cmpuint (fixture->relinked->len, ==, 1);
+  g_assert_cmpstr (g_ptr_array_index (fixture->relinked, 0), ==, repo);
+
+  /* Nothing left to link: no relink starts. */
+  astro_linker_relink_in_background (fixture->linker);
+  g_assert_false (astro_linker_get_relinking (fixture->linker));
+}
+
 static void
 test_link_index_updates (Fixture       *fixture,
                          gconstpointer  data)
@@ -895,6 +928,57 @@ on_unlinked_cb (GObject      *source,
 
   out->unlinked = astro_linker_unlink_finish (ASTRO_LINKER (source), async_result, &out->error);
   out->done = TRUE;
+}
+
+typedef struct
+{
+  AstroLinkResult *result;
+  GError          *error;
+  gboolean         done;
+} Chosen;
+
+static void
+on_chosen_cb (GObject      *source,
+              GAsyncResult *async_result,
+              gpointer      user_data)
+{
+  Chosen *out = user_data;
+
+  out->result = astro_linker_choose_finish (ASTRO_LINKER (source), async_result, &out->error);
+  out->done = TRUE;
+}
+
+/* The window's choice between repositories: saved on the writing thread */
+static void
+test_choose_async (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *repo = make_repo (fixture, "shared", "origin", "https://github.com/acme/shared", NULL);
+  g_autoptr(AstroLinkResult) result = NULL;
+  g_autoptr(AstroLocalRepo) saved = NULL;
+  Chosen wrong = { 0, }, chosen = { 0, };
+
+  add_repository (fixture, "repo-a", "shared", "https://github.com/acme/shared.git");
+  add_repository (fixture, "repo-b", "shared", "git@github.com:Acme/Shared.git");
+  result = link_path (fixture, repo);
+  g_assert_cmpint (result->status, ==, ASTRO_LINK_AMBIGUOUS);
+
+  astro_linker_choose_async (fixture->linker, result, "repo-elsewhere", on_chosen_cb, &wrong);
+  while (!wrong.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (wrong.result);
+  g_assert_error (wrong.error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&wrong.error);
+  g_assert_cmpuint (n_saved_links (fixture), ==, 0);
+
+  astro_linker_choose_async (fixture->linker, result, "repo-b", on_chosen_cb, &chosen);
+  while (!chosen.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (chosen.error);
+  assert_linked (chosen.result, "repo-b", "origin", "github.com/acme/shared");
+  g_clear_pointer (&chosen.result, astro_link_result_free);
+  saved = saved_link (fixture, repo);
+  g_assert_cmpstr (saved->repository_id, ==, "repo-b");
 }
 
 /* The window's unlink: forgotten on the store's writing thread */
@@ -1415,10 +1499,12 @@ main (int   argc,
   ADD ("/linker/credentials", test_link_credentials);
   ADD ("/linker/relink", test_link_relink);
   ADD ("/linker/relink-at-start", test_link_relink_at_start);
+  ADD ("/linker/relink-in-background", test_link_relink_in_background);
   ADD ("/linker/index-updates", test_link_index_updates);
   ADD ("/linker/unlink", test_unlink);
   ADD ("/linker/async", test_link_async);
   ADD ("/linker/unlink-async", test_unlink_async);
+  ADD ("/linker/choose-async", test_choose_async);
   ADD ("/discovery/ceiling", test_discovery_ceiling);
   ADD ("/discovery/insteadof-like-libgit2", test_discovery_insteadof_like_libgit2);
   ADD ("/discovery/extensions", test_discovery_extensions);

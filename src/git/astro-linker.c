@@ -1025,6 +1025,22 @@ link_result_slot_free (gpointer data)
   g_free (slot);
 }
 
+/* Takes @task, @link and @to_save: @task returns @link once @to_save is
+ * stored, or the store's error */
+static void
+save_then_return (AstroLinker     *self,
+                  GTask           *task,
+                  AstroLinkResult *link,
+                  AstroLocalRepo  *to_save)
+{
+  AstroLinkResult **slot = g_new (AstroLinkResult *, 1);
+
+  *slot = link;
+  g_task_set_task_data (task, slot, link_result_slot_free);
+  astro_store_write_async (self->store, save_in_thread, to_save, (GDestroyNotify) astro_local_repo_free,
+                           on_link_saved_cb, task);
+}
+
 /* The link is saved on the store's writing thread: during a first sync the
  * database can be held for hundreds of milliseconds by a batch. */
 static void
@@ -1037,7 +1053,6 @@ on_discovered_cb (GObject      *source,
   g_autoptr(GError) discovery_error = NULL;
   g_autoptr(GError) error = NULL;
   AstroLocalRepo *to_save = NULL;
-  AstroLinkResult **slot;
   AstroRepoInfo *info;
   AstroLinkResult *link;
 
@@ -1057,11 +1072,7 @@ on_discovered_cb (GObject      *source,
       return;
     }
 
-  slot = g_new (AstroLinkResult *, 1);
-  *slot = link;
-  g_task_set_task_data (task, slot, link_result_slot_free);
-  astro_store_write_async (self->store, save_in_thread, to_save, (GDestroyNotify) astro_local_repo_free,
-                           on_link_saved_cb, g_steal_pointer (&task));
+  save_then_return (self, g_steal_pointer (&task), link, to_save);
 }
 
 /**
@@ -1103,30 +1114,15 @@ astro_linker_link_finish (AstroLinker   *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
-/**
- * astro_linker_choose:
- * @ambiguous: a result of astro_linker_link()
- * @repository_id: one of its candidates (or, for a LINKED result, one of
- *   its also_matched, to link to that one instead)
- *
- * Saves the user's choice. The link then stays while any remote still
- * matches it.
- *
- * Returns: (transfer full): the LINKED result, or %NULL with @error set
- */
-AstroLinkResult *
-astro_linker_choose (AstroLinker            *self,
-                     const AstroLinkResult  *ambiguous,
-                     const char             *repository_id,
-                     GError                **error)
+/* The LINKED result of choosing @repository_id for @ambiguous, not saved */
+static AstroLinkResult *
+chosen_result (const AstroLinkResult  *ambiguous,
+               const char             *repository_id,
+               GError                **error)
 {
   g_autoptr(AstroLinkResult) result = NULL;
   const AstroLinkCandidate *chosen = NULL;
   g_autoptr(GPtrArray) all = candidates_new ();
-
-  g_return_val_if_fail (ASTRO_IS_LINKER (self), NULL);
-  g_return_val_if_fail (ambiguous != NULL, NULL);
-  g_return_val_if_fail (repository_id != NULL, NULL);
 
   for (guint pass = 0; pass < 2; pass++)
     {
@@ -1154,11 +1150,85 @@ astro_linker_choose (AstroLinker            *self,
   result->path = g_strdup (ambiguous->path);
   result->repo = ambiguous->repo != NULL ? astro_repo_info_copy (ambiguous->repo) : NULL;
   set_linked (result, chosen, all);
+  return g_steal_pointer (&result);
+}
 
-  if (!save_link (self, result, TRUE, error))
+/**
+ * astro_linker_choose:
+ * @ambiguous: a result of astro_linker_link()
+ * @repository_id: one of its candidates (or, for a LINKED result, one of
+ *   its also_matched, to link to that one instead)
+ *
+ * Saves the user's choice. The link then stays while any remote still
+ * matches it.
+ *
+ * Returns: (transfer full): the LINKED result, or %NULL with @error set
+ */
+AstroLinkResult *
+astro_linker_choose (AstroLinker            *self,
+                     const AstroLinkResult  *ambiguous,
+                     const char             *repository_id,
+                     GError                **error)
+{
+  g_autoptr(AstroLinkResult) result = NULL;
+
+  g_return_val_if_fail (ASTRO_IS_LINKER (self), NULL);
+  g_return_val_if_fail (ambiguous != NULL, NULL);
+  g_return_val_if_fail (repository_id != NULL, NULL);
+
+  result = chosen_result (ambiguous, repository_id, error);
+  if (result == NULL || !save_link (self, result, TRUE, error))
     return NULL;
 
   return g_steal_pointer (&result);
+}
+
+/**
+ * astro_linker_choose_async:
+ *
+ * astro_linker_choose() with the choice saved on the store's writing
+ * thread, which a sync's batch may hold for a while.
+ */
+void
+astro_linker_choose_async (AstroLinker           *self,
+                           const AstroLinkResult *ambiguous,
+                           const char            *repository_id,
+                           GAsyncReadyCallback    callback,
+                           gpointer               user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+  AstroLinkResult *result;
+
+  g_return_if_fail (ASTRO_IS_LINKER (self));
+  g_return_if_fail (ambiguous != NULL);
+  g_return_if_fail (repository_id != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, astro_linker_choose_async);
+  result = chosen_result (ambiguous, repository_id, &error);
+  if (result == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  save_then_return (self, g_steal_pointer (&task), result, link_to_save (self, result, TRUE));
+}
+
+/**
+ * astro_linker_choose_finish:
+ *
+ * Returns: (transfer full): the LINKED result, or %NULL with @error set
+ */
+AstroLinkResult *
+astro_linker_choose_finish (AstroLinker   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* The folder whose link @path names: itself, or the top folder of the
@@ -1313,6 +1383,22 @@ astro_linker_relink (AstroLinker *self)
     }
 
   return n_linked;
+}
+
+/**
+ * astro_linker_relink_in_background:
+ *
+ * astro_linker_relink() with discovery on a worker thread and the links
+ * saved on the store's writing thread, as the linker does by itself when
+ * repositories arrive. #AstroLinker:relinking is %TRUE until the links are
+ * stored.
+ */
+void
+astro_linker_relink_in_background (AstroLinker *self)
+{
+  g_return_if_fail (ASTRO_IS_LINKER (self));
+
+  schedule_relink (self);
 }
 
 /* Whether an automatic relink is under way (#AstroLinker:relinking). */

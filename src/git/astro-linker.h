@@ -76,6 +76,14 @@ AstroLinkResult *astro_linker_choose         (AstroLinker            *self,
                                               const AstroLinkResult  *ambiguous,
                                               const char             *repository_id,
                                               GError                **error);
+void             astro_linker_choose_async   (AstroLinker            *self,
+                                              const AstroLinkResult  *ambiguous,
+                                              const char             *repository_id,
+                                              GAsyncReadyCallback     callback,
+                                              gpointer                user_data);
+AstroLinkResult *astro_linker_choose_finish  (AstroLinker            *self,
+                                              GAsyncResult           *result,
+                                              GError                **error);
 gboolean         astro_linker_unlink         (AstroLinker            *self,
                                               const char             *path,
                                               GError                **error);
@@ -87,6 +95,7 @@ gboolean         astro_linker_unlink_finish  (AstroLinker            *self,
                                               GAsyncResult           *result,
                                               GError                **error);
 guint            astro_linker_relink         (AstroLinker            *self);
+void             astro_linker_relink_in_background (AstroLinker      *self);
 gboolean         astro_linker_get_relinking  (AstroLinker            *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AstroLinkResult, astro_link_result_free)

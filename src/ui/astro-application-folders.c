@@ -86,25 +86,34 @@ choice_free (gpointer data)
 }
 
 static void
+on_chosen_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(AstroApplication) self = user_data;
+  g_autoptr(AstroLinkResult) linked = NULL;
+  g_autoptr(GError) error = NULL;
+
+  linked = astro_linker_choose_finish (ASTRO_LINKER (source), result, &error);
+  if (linked == NULL)
+    {
+      toast (self, error->message);
+      return;
+    }
+
+  say_linked (self, linked);
+}
+
+static void
 on_choice_response_cb (AdwMessageDialog *dialog,
                        const char       *response,
                        Choice           *choice)
 {
-  g_autoptr(AstroLinkResult) linked = NULL;
-  g_autoptr(GError) error = NULL;
-
   if (g_str_equal (response, "cancel"))
     return;
 
-  linked = astro_linker_choose (choice->self->linker, choice->result, response, &error);
-  astro_window_refresh_repositories (_astro_application_ensure_window (choice->self));
-  if (linked == NULL)
-    {
-      toast (choice->self, error->message);
-      return;
-    }
-
-  say_linked (choice->self, linked);
+  astro_linker_choose_async (choice->self->linker, choice->result, response,
+                             on_chosen_cb, g_object_ref (choice->self));
 }
 
 static void
@@ -152,7 +161,6 @@ on_linked_cb (GObject      *source,
   g_autofree char *folder = NULL;
 
   result = astro_linker_link_finish (ASTRO_LINKER (source), res, &error);
-  astro_window_refresh_repositories (_astro_application_ensure_window (self));
   if (result == NULL)
     {
       g_warning ("Could not link a folder: %s", error->message);
@@ -261,7 +269,6 @@ on_unlinked_cb (GObject      *source,
 
   message = g_strdup_printf (_("“%s” unlinked"), folder);
   toast (unlink->self, message);
-  astro_window_refresh_repositories (_astro_application_ensure_window (unlink->self));
 }
 
 static void
@@ -321,8 +328,9 @@ _astro_application_folders_init (AstroApplication *self)
     return;
 
   self->linker = astro_linker_new (self->store);
-  /* folders whose repository arrived while we were closed */
-  astro_linker_relink (self->linker);
+  /* folders whose repository arrived while we were closed; discovery may
+   * wait on `ssh -G` and the save on a sync's batch */
+  astro_linker_relink_in_background (self->linker);
 }
 
 void

@@ -96,6 +96,8 @@ compare_titles (gconstpointer a,
                          astro_repository_item_get_title (*(AstroRepositoryItem **) b));
 }
 
+static void refresh (AstroRepositoriesPage *self);
+
 /*
  * Signal callbacks
  */
@@ -104,7 +106,7 @@ static void
 on_repositories_changed_cb (AstroRepositoriesPage *self,
                             AstroRowsChanged      *changes)
 {
-  astro_repositories_page_refresh (self);
+  refresh (self);
 }
 
 /*
@@ -133,7 +135,7 @@ astro_repositories_page_map (GtkWidget *widget)
   GTK_WIDGET_CLASS (astro_repositories_page_parent_class)->map (widget);
 
   if (self->refresh_pending)
-    astro_repositories_page_refresh (self);
+    refresh (self);
 }
 
 static void
@@ -186,7 +188,10 @@ astro_repositories_page_set_store (AstroRepositoriesPage *self,
 
   g_signal_connect_object (store, "rows-changed::repositories",
                            G_CALLBACK (on_repositories_changed_cb), self, G_CONNECT_SWAPPED);
-  astro_repositories_page_refresh (self);
+  /* links, unlinks and relinks, whoever made them */
+  g_signal_connect_object (store, "rows-changed::local_repos",
+                           G_CALLBACK (on_repositories_changed_cb), self, G_CONNECT_SWAPPED);
+  refresh (self);
 }
 
 /* The window's organization switcher: NULL before the first sync. */
@@ -201,19 +206,17 @@ astro_repositories_page_set_organization (AstroRepositoriesPage *self,
 
   g_free (self->organization_id);
   self->organization_id = g_strdup (organization_id);
-  astro_repositories_page_refresh (self);
+  refresh (self);
 }
 
-/* After the store's repositories changed, or a folder was linked or unlinked. */
-void
-astro_repositories_page_refresh (AstroRepositoriesPage *self)
+/* After the store's repositories or links changed. */
+static void
+refresh (AstroRepositoriesPage *self)
 {
   g_autoptr(GPtrArray) repositories = NULL;
   g_autoptr(GPtrArray) links = NULL;
   g_autoptr(GPtrArray) linked = g_ptr_array_new_with_free_func (g_object_unref);
   g_autoptr(GPtrArray) local = g_ptr_array_new_with_free_func (g_object_unref);
-
-  g_return_if_fail (ASTRO_IS_REPOSITORIES_PAGE (self));
 
   if (self->store == NULL)
     return;

@@ -16,7 +16,6 @@ G_DECLARE_FINAL_TYPE (AstroRepositoriesPage, astro_repositories_page, ASTRO, REP
 
 void astro_repositories_page_set_store (AstroRepositoriesPage *self,
                                         AstroStore            *store);
-void astro_repositories_page_refresh   (AstroRepositoriesPage *self);
 void astro_repositories_page_set_organization (AstroRepositoriesPage *self,
                                                const char            *organization_id);
 

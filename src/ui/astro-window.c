@@ -627,11 +627,3 @@ astro_window_set_engine (AstroWindow     *self,
   update_offline_banner (self);
   update_summary (self);
 }
-
-void
-astro_window_refresh_repositories (AstroWindow *self)
-{
-  g_return_if_fail (ASTRO_IS_WINDOW (self));
-
-  astro_repositories_page_refresh (self->repositories_page);
-}

@@ -30,6 +30,5 @@ void         astro_window_show_sign_in    (AstroWindow    *self,
                                            const char     *server_url);
 void         astro_window_set_engine      (AstroWindow    *self,
                                            AstroSyncEngine *engine);
-void         astro_window_refresh_repositories (AstroWindow *self);
 
 G_END_DECLS
