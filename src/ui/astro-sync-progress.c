@@ -10,6 +10,12 @@
  * A first sync changes shapes many times a second, and each new count lays
  * the whole window out again (on X11 with round trips to the server): the
  * rows follow at most four times a second, and not at all while hidden.
+ *
+ * The count is a one-line suffix as wide as any count it will show, not the
+ * row's subtitle: a subtitle wraps, and a wrapping label whose text changes
+ * is measured again at every size its parents try, each a search over
+ * widths with Pango (15-20 ms a frame in software). A one-line label of a
+ * width that does not change is one layout, and moves nothing around it.
  */
 #define G_LOG_DOMAIN "astro-sync-progress"
 
@@ -24,7 +30,8 @@ struct _AstroSyncProgress
   AdwBin           parent_instance;
 
   AstroSyncEngine *engine;
-  GPtrArray       *rows;  /* AdwActionRow, one per shape, in the engine's order */
+  GPtrArray       *rows;    /* AdwActionRow, one per shape, in the engine's order */
+  GPtrArray       *counts;  /* GtkLabel, each row's suffix */
 
   GtkSpinner      *spinner;
   GtkListBox      *list_box;
@@ -76,6 +83,7 @@ update (AstroSyncProgress *self)
     {
       gtk_list_box_remove (self->list_box, g_ptr_array_index (self->rows, self->rows->len - 1));
       g_ptr_array_set_size (self->rows, self->rows->len - 1);
+      g_ptr_array_set_size (self->counts, self->rows->len);
     }
 
   for (guint i = 0; i < n_shapes; i++)
@@ -86,10 +94,19 @@ update (AstroSyncProgress *self)
 
       if (i >= self->rows->len)
         {
+          GtkWidget *count = gtk_label_new (NULL);
+
+          /* "100000 rows received" fits */
+          gtk_label_set_width_chars (GTK_LABEL (count), 22);
+          gtk_label_set_xalign (GTK_LABEL (count), 1.0);
+          gtk_widget_add_css_class (count, "dim-label");
+          gtk_widget_add_css_class (count, "numeric");
           row = adw_action_row_new ();
           adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), count);
           gtk_list_box_append (self->list_box, row);
           g_ptr_array_add (self->rows, row);
+          g_ptr_array_add (self->counts, count);
         }
       row = g_ptr_array_index (self->rows, i);
 
@@ -102,7 +119,7 @@ update (AstroSyncProgress *self)
                                                  info->rows_received),
                                     (int) info->rows_received);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), table_title (info->table));
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), received);
+      gtk_label_set_text (g_ptr_array_index (self->counts, i), received);
     }
 }
 
@@ -166,6 +183,7 @@ astro_sync_progress_dispose (GObject *object)
   g_clear_object (&self->engine);
   gtk_widget_dispose_template (GTK_WIDGET (self), ASTRO_TYPE_SYNC_PROGRESS);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->counts, g_ptr_array_unref);
 
   G_OBJECT_CLASS (astro_sync_progress_parent_class)->dispose (object);
 }
@@ -190,6 +208,7 @@ astro_sync_progress_init (AstroSyncProgress *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->rows = g_ptr_array_new ();
+  self->counts = g_ptr_array_new ();
 }
 
 /*
