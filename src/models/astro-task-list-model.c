@@ -56,13 +56,14 @@ struct _AstroTaskListModel
   AstroTask       *recent[N_RECENT];
   guint            recent_next;
 
-  /* Keys of rows-changed waiting for the idle that lists the tasks again */
-  GHashTable      *pending_keys;
+  /* AstroRowsChanged waiting for the idle that lists the tasks again: their
+   * keys are gathered on the worker, not here (10,000 a batch in a sync) */
+  GPtrArray       *pending;
   GSource         *update_source;
 
-  /* The listing running on a worker thread, and the keys it was started for */
+  /* The listing running on a worker thread, and the changes it was started for */
   GCancellable    *query_cancellable;
-  GHashTable      *query_keys;
+  GPtrArray       *query_changes;
 
   guint            emitting : 1;
   guint            reload_pending : 1;
@@ -321,12 +322,29 @@ reload (AstroTaskListModel *self)
     list_rest_later (self);
 }
 
-static void
-add_keys (GHashTable *set,
-          GPtrArray  *keys)
+static GPtrArray *
+pending_new (void)
 {
-  for (guint i = 0; keys != NULL && i < keys->len; i++)
-    g_hash_table_add (set, g_strdup (g_ptr_array_index (keys, i)));
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) astro_rows_changed_unref);
+}
+
+/* Every key the notifications in @changes name; the set points into them */
+static GHashTable *
+changed_keys (GPtrArray *changes)
+{
+  GHashTable *set = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; changes != NULL && i < changes->len; i++)
+    {
+      AstroRowsChanged *change = g_ptr_array_index (changes, i);
+      GPtrArray *lists[] = { change->inserted, change->updated, change->deleted };
+
+      for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+        for (guint k = 0; lists[l] != NULL && k < lists[l]->len; k++)
+          g_hash_table_add (set, g_ptr_array_index (lists[l], k));
+    }
+
+  return set;
 }
 
 /*
@@ -346,7 +364,7 @@ finish_replay (AstroTaskListModel *self)
 
   if (self->reload_pending)
     reload (self);
-  else if (g_hash_table_size (self->pending_keys) > 0 && self->update_source == NULL &&
+  else if (self->pending->len > 0 && self->update_source == NULL &&
            self->query_cancellable == NULL)
     start_query (self);
 }
@@ -447,6 +465,7 @@ typedef struct
 {
   GPtrArray  *old_ids;
   GPtrArray  *new_ids;
+  GPtrArray  *changes_seen;  /* AstroRowsChanged the listing was started for */
   GHashTable *changed;
   GArray     *changes;
   GWeakRef   *model;
@@ -460,6 +479,7 @@ diff_free (gpointer data)
   g_clear_pointer (&diff->old_ids, g_ptr_array_unref);
   g_clear_pointer (&diff->new_ids, g_ptr_array_unref);
   g_clear_pointer (&diff->changed, g_hash_table_unref);
+  g_clear_pointer (&diff->changes_seen, g_ptr_array_unref);
   g_clear_pointer (&diff->changes, g_array_unref);
   g_clear_pointer (&diff->model, weak_ref_free);
   g_free (diff);
@@ -473,6 +493,7 @@ diff_in_thread (GTask        *task,
 {
   Diff *diff = task_data;
 
+  diff->changed = changed_keys (diff->changes_seen);
   diff->changes = astro_task_list_diff (diff->old_ids, diff->new_ids, diff->changed,
                                         MAX_ADDED_WITH_REMOVED);
   g_task_return_boolean (task, TRUE);
@@ -497,7 +518,7 @@ on_diffed_cb (GObject      *source,
     {
       /* a nested main loop in an items-changed handler: the emission in
        * progress cannot take more, so list again once it is done */
-      g_hash_table_remove_all (self->pending_keys);
+      g_ptr_array_set_size (self->pending, 0);
       self->reload_pending = TRUE;
       return;
     }
@@ -541,18 +562,18 @@ on_ids_listed_cb (GObject      *source,
     {
       g_warning ("Could not list the tasks: %s", error->message);
       g_clear_object (&self->query_cancellable);
-      g_clear_pointer (&self->query_keys, g_hash_table_unref);
-      if (g_hash_table_size (self->pending_keys) > 0 && self->update_source == NULL)
+      g_clear_pointer (&self->query_changes, g_ptr_array_unref);
+      if (self->pending->len > 0 && self->update_source == NULL)
         start_query (self);
       return;
     }
 
   /* The walk over the two lists runs on a worker too. Rows written after
-   * the listing started are in pending_keys: they are listed again after. */
+   * the listing started are in pending: they are listed again after. */
   diff = g_new0 (Diff, 1);
   diff->old_ids = g_ptr_array_ref (self->ids);
   diff->new_ids = new_ids;
-  diff->changed = g_steal_pointer (&self->query_keys);
+  diff->changes_seen = g_steal_pointer (&self->query_changes);
   diff->model = weak_ref_new (self);
 
   task = g_task_new (NULL, self->query_cancellable, on_diffed_cb, NULL);
@@ -567,8 +588,8 @@ on_ids_listed_cb (GObject      *source,
 static void
 start_query (AstroTaskListModel *self)
 {
-  self->query_keys = g_steal_pointer (&self->pending_keys);
-  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->query_changes = g_steal_pointer (&self->pending);
+  self->pending = pending_new ();
   self->query_cancellable = g_cancellable_new ();
 
   astro_store_list_task_ids_async (self->store, &self->filter, self->query_cancellable,
@@ -586,7 +607,7 @@ on_update_idle_cb (gpointer data)
    * walk in progress cannot take more, so reload once it is done. */
   if (self->emitting)
     {
-      g_hash_table_remove_all (self->pending_keys);
+      g_ptr_array_set_size (self->pending, 0);
       self->reload_pending = TRUE;
       return G_SOURCE_REMOVE;
     }
@@ -611,8 +632,8 @@ cancel_update (AstroTaskListModel *self)
       g_cancellable_cancel (self->query_cancellable);
       g_clear_object (&self->query_cancellable);
     }
-  g_clear_pointer (&self->query_keys, g_hash_table_unref);
-  g_hash_table_remove_all (self->pending_keys);
+  g_clear_pointer (&self->query_changes, g_ptr_array_unref);
+  g_ptr_array_set_size (self->pending, 0);
 }
 
 /*
@@ -637,9 +658,7 @@ on_store_rows_changed_cb (AstroTaskListModel *self,
   refresh_cached (self, changes->inserted);
   refresh_cached (self, changes->updated);
 
-  add_keys (self->pending_keys, changes->inserted);
-  add_keys (self->pending_keys, changes->updated);
-  add_keys (self->pending_keys, changes->deleted);
+  g_ptr_array_add (self->pending, astro_rows_changed_ref (changes));
 
   if (self->update_source == NULL)
     {
@@ -769,8 +788,8 @@ astro_task_list_model_finalize (GObject *object)
   g_clear_pointer (&self->old_ids, g_ptr_array_unref);
   g_clear_pointer (&self->replay, g_array_unref);
   g_clear_pointer (&self->cache, g_hash_table_unref);
-  g_clear_pointer (&self->pending_keys, g_hash_table_unref);
-  g_clear_pointer (&self->query_keys, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  g_clear_pointer (&self->query_changes, g_ptr_array_unref);
 
   G_OBJECT_CLASS (astro_task_list_model_parent_class)->finalize (object);
 }
@@ -847,7 +866,7 @@ astro_task_list_model_init (AstroTaskListModel *self)
   self->filter = (AstroTaskFilter) ASTRO_TASK_FILTER_INIT;
   self->ids = g_ptr_array_new_with_free_func (g_free);
   self->cache = g_hash_table_new (g_str_hash, g_str_equal);
-  self->pending_keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->pending = pending_new ();
 }
 
 /*
