@@ -43,9 +43,19 @@ struct _AstroTasksPage
   GtkStack           *stack;
   GtkListView        *list_view;
   AdwStatusPage      *empty_page;
+
+  gboolean            has_tasks;
 };
 
 G_DEFINE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ADW_TYPE_BIN)
+
+enum {
+  PROP_0,
+  PROP_HAS_TASKS,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
 
 /*
  * Auxiliary methods
@@ -126,7 +136,14 @@ on_filter_changed_cb (AstroTasksPage *self)
 static void
 on_items_changed_cb (AstroTasksPage *self)
 {
+  gboolean has_tasks = g_list_model_get_n_items (G_LIST_MODEL (self->model)) > 0;
+
   update_empty_state (self);
+  if (has_tasks != self->has_tasks)
+    {
+      self->has_tasks = has_tasks;
+      g_object_notify_by_pspec (G_OBJECT (self), properties [PROP_HAS_TASKS]);
+    }
 }
 
 static GtkSingleSelection *
@@ -247,6 +264,25 @@ astro_tasks_page_dispose (GObject *object)
 }
 
 static void
+astro_tasks_page_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  AstroTasksPage *self = ASTRO_TASKS_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_HAS_TASKS:
+      g_value_set_boolean (value, self->has_tasks);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 astro_tasks_page_class_init (AstroTasksPageClass *klass)
 {
 
@@ -254,6 +290,17 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = astro_tasks_page_dispose;
+  object_class->get_property = astro_tasks_page_get_property;
+
+  /**
+   * AstroTasksPage:has-tasks:
+   *
+   * Whether the list shows any task: it follows the store a listing later.
+   */
+  properties [PROP_HAS_TASKS] =
+    g_param_spec_boolean ("has-tasks", NULL, NULL, FALSE,
+                          (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, leaflet);
@@ -326,6 +373,7 @@ astro_tasks_page_set_store (AstroTasksPage *self,
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
 
   apply_filter (self);
+  on_items_changed_cb (self);
 }
 
 /* NULL shows every organization's tasks (none is known yet). */
@@ -349,4 +397,12 @@ astro_tasks_page_focus_search (AstroTasksPage *self)
   g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
 
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+gboolean
+astro_tasks_page_get_has_tasks (AstroTasksPage *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASKS_PAGE (self), FALSE);
+
+  return self->has_tasks;
 }

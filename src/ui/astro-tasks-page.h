@@ -19,5 +19,6 @@ void astro_tasks_page_set_store    (AstroTasksPage *self,
 void astro_tasks_page_focus_search (AstroTasksPage *self);
 void astro_tasks_page_set_organization (AstroTasksPage *self,
                                         const char     *organization_id);
+gboolean astro_tasks_page_get_has_tasks (AstroTasksPage *self);
 
 G_END_DECLS

@@ -119,6 +119,10 @@ update_page (AstroWindow *self)
     return;
 
   any_task = has_rows (self, "tasks", &error);
+  /* Tasks being synced are shown once the list has them (a listing later),
+   * not as an empty list first: the pages open with their rows. */
+  if (any_task && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "first-sync") == 0)
+    any_task = astro_tasks_page_get_has_tasks (self->tasks_page);
   anything = any_task || has_rows (self, "repositories", &error) || has_rows (self, "workspaces", &error);
   if (error != NULL)
     {
@@ -367,6 +371,8 @@ astro_window_constructed (GObject *object)
       astro_workspaces_page_set_store (self->workspaces_page, self->store);
       g_signal_connect_object (self->organization_switcher, "notify::organization-id",
                                G_CALLBACK (on_organization_changed_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->tasks_page, "notify::has-tasks",
+                               G_CALLBACK (update_page), self, G_CONNECT_SWAPPED);
       on_organization_changed_cb (self);
       update_summary (self);
     }
