@@ -1242,6 +1242,82 @@ test_task_work (Fixture       *fixture,
   g_assert_null (g_hash_table_lookup (work, "t3"));
 }
 
+typedef struct
+{
+  AstroStore *store;
+  GPtrArray  *ids;
+  GHashTable *pending;
+  GError     *error;
+} ReadAhead;
+
+static gpointer
+read_ahead_in_thread (gpointer data)
+{
+  ReadAhead *read = data;
+
+  return astro_store_read_rows_in_thread (read->store, "tasks", read->ids, 3, &read->pending, &read->error);
+}
+
+/* A model's worker reads the rows it is about to show: the same rows, and
+ * the same writes waiting, as the main thread's look-ups give */
+static void
+test_read_rows_in_thread (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  static const char * const ids[] = { "t1", "gone", "t2", "t3" };
+  g_autoptr(AstroBatch) batch = tasks_batch ();
+  g_autoptr(AstroOutboxEntry) entry = astro_outbox_entry_new ();
+  g_autoptr(GHashTable) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  ReadAhead read = { fixture->store, g_ptr_array_new (), NULL, NULL };
+
+  add_task (batch, "t1", "o1", "One", "todo", "1", "2026-01-01T01:00:00Z");
+  add_task (batch, "t2", "o1", "Two", "done", "2", "2026-01-01T02:00:00Z");
+  add_task (batch, "t3", "o1", "Three", "todo", "3", "2026-01-01T03:00:00Z");
+  apply_ok (fixture, batch);
+
+  entry->kind = ASTRO_WRITE_UPDATE;
+  entry->method = g_strdup ("PATCH");
+  entry->path = g_strdup ("/api/tasks/t2");
+  entry->payload = g_strdup ("{\"title\":\"Two, renamed\"}");
+  entry->overlay = g_strdup ("{\"title\":\"Two, renamed\"}");
+  entry->row_table = g_strdup ("tasks");
+  entry->row_id = g_strdup ("t2");
+  entry->idempotency_key = g_uuid_string_random ();
+  g_assert_cmpint (astro_store_outbox_add (fixture->store, entry, NULL, &error), >, 0);
+  g_assert_no_error (error);
+  /* its rows-changed is for this fixture, not the next test's */
+  drain ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_ptr_array_add (read.ids, (gpointer) ids[i]);
+  rows = g_thread_join (g_thread_new ("read-ahead", read_ahead_in_thread, &read));
+  g_assert_no_error (read.error);
+  g_assert_nonnull (rows);
+
+  /* the first three ids: t3 is past them, "gone" is no row */
+  g_assert_cmpuint (g_hash_table_size (rows), ==, 2);
+  g_assert_false (g_hash_table_contains (rows, "t3"));
+  g_assert_false (g_hash_table_contains (rows, "gone"));
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *id = i == 0 ? "t1" : "t2";
+      g_autoptr(AstroRow) here = astro_store_get_row (fixture->store, "tasks", id, NULL);
+      AstroRow *there = g_hash_table_lookup (rows, id);
+
+      for (guint c = 0; c < astro_table_lookup ("tasks")->n_columns; c++)
+        g_assert_cmpstr (astro_row_get_nth (there, c), ==, astro_row_get_nth (here, c));
+      g_assert_cmpint (g_hash_table_contains (read.pending, id), ==,
+                       astro_store_row_is_pending (fixture->store, "tasks", id));
+    }
+  g_assert_cmpstr (astro_row_get (g_hash_table_lookup (rows, "t2"), "title"), ==, "Two, renamed");
+  g_assert_true (g_hash_table_contains (read.pending, "t2"));
+  g_assert_false (g_hash_table_contains (read.pending, "t1"));
+
+  g_hash_table_unref (read.pending);
+  g_ptr_array_unref (read.ids);
+}
+
 /* How rows name people: the name, else the email; nobody without either */
 static void
 test_user_names (Fixture       *fixture,
@@ -1599,6 +1675,7 @@ main (int   argc,
   ADD ("/store/read/first-tasks", test_list_first_tasks);
   ADD ("/store/read/task-work", test_task_work);
   ADD ("/store/read/user-names", test_user_names);
+  ADD ("/store/read/rows-in-thread", test_read_rows_in_thread);
   ADD ("/store/write/before-batches", test_write_before_batches);
   ADD ("/store/read/tasks-use-index", test_list_tasks_uses_index);
   ADD ("/store/read/rows", test_list_rows);

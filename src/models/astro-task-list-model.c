@@ -24,6 +24,10 @@
 
 /* How many new rows near the top of the list one main-loop turn shows */
 #define N_STEP_ROWS 64
+
+/* Rows a listing reads on its worker, from the top: as many as a GTK 4.8
+ * list view makes row widgets for */
+#define N_PREFETCH  200
 #define STEP_TOP    256
 
 struct _AstroTaskListModel
@@ -64,6 +68,11 @@ struct _AstroTaskListModel
   /* The listing running on a worker thread, and the changes it was started for */
   GCancellable    *query_cancellable;
   GPtrArray       *query_changes;
+
+  /* Rows its worker read for the rows it adds (id → AstroRow), and which of
+   * them have writes waiting; until a change of tasks makes them stale */
+  GHashTable      *prefetched;
+  GHashTable      *prefetched_pending;
 
   guint            emitting : 1;
   guint            reload_pending : 1;
@@ -352,9 +361,17 @@ changed_keys (GPtrArray *changes)
  */
 
 static void
+forget_prefetched (AstroTaskListModel *self)
+{
+  g_clear_pointer (&self->prefetched, g_hash_table_unref);
+  g_clear_pointer (&self->prefetched_pending, g_hash_table_unref);
+}
+
+static void
 finish_replay (AstroTaskListModel *self)
 {
   g_clear_pointer (&self->replay, g_array_unref);
+  forget_prefetched (self);
   if (self->replay_source != NULL)
     {
       g_source_destroy (self->replay_source);
@@ -463,8 +480,11 @@ weak_ref_free (GWeakRef *ref)
 
 typedef struct
 {
+  AstroStore *store;
   GPtrArray  *old_ids;
   GPtrArray  *new_ids;
+  GHashTable *rows;
+  GHashTable *pending_rows;
   GPtrArray  *changes_seen;  /* AstroRowsChanged the listing was started for */
   GHashTable *changed;
   GArray     *changes;
@@ -480,6 +500,9 @@ diff_free (gpointer data)
   g_clear_pointer (&diff->new_ids, g_ptr_array_unref);
   g_clear_pointer (&diff->changed, g_hash_table_unref);
   g_clear_pointer (&diff->changes_seen, g_ptr_array_unref);
+  g_clear_pointer (&diff->rows, g_hash_table_unref);
+  g_clear_pointer (&diff->pending_rows, g_hash_table_unref);
+  g_clear_object (&diff->store);
   g_clear_pointer (&diff->changes, g_array_unref);
   g_clear_pointer (&diff->model, weak_ref_free);
   g_free (diff);
@@ -493,10 +516,42 @@ diff_in_thread (GTask        *task,
 {
   Diff *diff = task_data;
 
+  g_autoptr(GError) error = NULL;
+
   diff->changed = changed_keys (diff->changes_seen);
   diff->changes = astro_task_list_diff (diff->old_ids, diff->new_ids, diff->changed,
                                         MAX_ADDED_WITH_REMOVED);
+
+  /* Each row a list view shows is read when it is made: 128 queries on the
+   * main thread for the rows a sync's first tasks bring, read here instead */
+  diff->rows = astro_store_read_rows_in_thread (diff->store, "tasks", diff->new_ids, N_PREFETCH,
+                                                &diff->pending_rows, &error);
+  if (diff->rows == NULL)
+    g_debug ("Could not read the first tasks ahead: %s", error->message);
   g_task_return_boolean (task, TRUE);
+}
+
+/* Takes the rows a worker read for a listing, less those changed since it
+ * started (which a listing after this one shows) */
+static void
+take_prefetched (AstroTaskListModel *self,
+                 Diff               *diff)
+{
+  forget_prefetched (self);
+  if (diff->rows == NULL)
+    return;
+
+  self->prefetched = g_steal_pointer (&diff->rows);
+  self->prefetched_pending = g_steal_pointer (&diff->pending_rows);
+  for (guint i = 0; i < self->pending->len; i++)
+    {
+      AstroRowsChanged *change = g_ptr_array_index (self->pending, i);
+      GPtrArray *lists[] = { change->inserted, change->updated, change->deleted };
+
+      for (guint l = 0; l < G_N_ELEMENTS (lists); l++)
+        for (guint k = 0; lists[l] != NULL && k < lists[l]->len; k++)
+          g_hash_table_remove (self->prefetched, g_ptr_array_index (lists[l], k));
+    }
 }
 
 static void
@@ -536,6 +591,7 @@ on_diffed_cb (GObject      *source,
   self->replay = g_steal_pointer (&diff->changes);
   self->replay_next = self->replay_offset = 0;
   self->split = self->old_pos = 0;
+  take_prefetched (self, diff);
   replay (self, FALSE);
 }
 
@@ -571,6 +627,7 @@ on_ids_listed_cb (GObject      *source,
   /* The walk over the two lists runs on a worker too. Rows written after
    * the listing started are in pending: they are listed again after. */
   diff = g_new0 (Diff, 1);
+  diff->store = g_object_ref (self->store);
   diff->old_ids = g_ptr_array_ref (self->ids);
   diff->new_ids = new_ids;
   diff->changes_seen = g_steal_pointer (&self->query_changes);
@@ -657,6 +714,7 @@ on_store_rows_changed_cb (AstroTaskListModel *self,
 
   refresh_cached (self, changes->inserted);
   refresh_cached (self, changes->updated);
+  forget_prefetched (self);
 
   g_ptr_array_add (self->pending, astro_rows_changed_ref (changes));
 
@@ -693,6 +751,7 @@ astro_task_list_model_get_item (GListModel *model,
   AstroTaskListModel *self = ASTRO_TASK_LIST_MODEL (model);
   g_autoptr(AstroRow) row = NULL;
   g_autoptr(GError) error = NULL;
+  AstroRow *ahead;
   AstroTask *task;
   const char *id;
 
@@ -710,11 +769,20 @@ astro_task_list_model_get_item (GListModel *model,
   /* The sync thread may have deleted the row a moment before its
    * rows-changed arrives; the list still has it, so it gets an item, which
    * is filled in should the row come back. */
-  row = astro_store_get_row (self->store, "tasks", id, &error);
-  if (error != NULL)
-    g_warning ("Could not read the task %s: %s", id, error->message);
-  task = row != NULL ? astro_task_new_from_row (row) : astro_task_new (id);
-  astro_task_set_pending (task, row != NULL && astro_store_row_is_pending (self->store, "tasks", id));
+  ahead = self->prefetched != NULL ? g_hash_table_lookup (self->prefetched, id) : NULL;
+  if (ahead != NULL)
+    {
+      task = astro_task_new_from_row (ahead);
+      astro_task_set_pending (task, g_hash_table_contains (self->prefetched_pending, id));
+    }
+  else
+    {
+      row = astro_store_get_row (self->store, "tasks", id, &error);
+      if (error != NULL)
+        g_warning ("Could not read the task %s: %s", id, error->message);
+      task = row != NULL ? astro_task_new_from_row (row) : astro_task_new (id);
+      astro_task_set_pending (task, row != NULL && astro_store_row_is_pending (self->store, "tasks", id));
+    }
 
   g_hash_table_insert (self->cache, (gpointer) astro_task_get_id (task), task);
   g_object_weak_ref (G_OBJECT (task), on_task_finalized_cb, self);
@@ -790,6 +858,7 @@ astro_task_list_model_finalize (GObject *object)
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->query_changes, g_ptr_array_unref);
+  forget_prefetched (self);
 
   G_OBJECT_CLASS (astro_task_list_model_parent_class)->finalize (object);
 }

@@ -412,6 +412,24 @@ filter_free (gpointer data)
   g_free (data);
 }
 
+/* The workers' connection, opened on first use; call with reader_lock held */
+static gboolean
+ensure_reader (AstroStore  *self,
+               GError     **error)
+{
+  gboolean damaged;
+
+  if (self->reader != NULL)
+    return TRUE;
+
+  self->reader = _astro_store_open_connection (self->path, TRUE, &damaged, error);
+  if (self->reader == NULL)
+    return FALSE;
+
+  self->reader_statements = _astro_store_statement_cache_new ();
+  return TRUE;
+}
+
 static void
 list_task_ids_in_thread (GTask        *task,
                          gpointer      source_object,
@@ -423,17 +441,10 @@ list_task_ids_in_thread (GTask        *task,
   GError *error = NULL;
   GPtrArray *ids;
 
-  if (self->reader == NULL)
+  if (!ensure_reader (self, &error))
     {
-      gboolean damaged;
-
-      self->reader = _astro_store_open_connection (self->path, TRUE, &damaged, &error);
-      if (self->reader == NULL)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      self->reader_statements = _astro_store_statement_cache_new ();
+      g_task_return_error (task, error);
+      return;
     }
 
   ids = list_task_ids (self->reader, self->reader_statements, task_data, 0, &error);
@@ -485,6 +496,98 @@ astro_store_list_task_ids_finish (AstroStore    *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * astro_store_read_rows_in_thread:
+ * @table_name: a synced table
+ * @ids: (element-type utf8): row ids
+ * @n: how many of @ids, from the first, to read
+ * @pending: (out) (transfer full): the ids of @table_name's rows with
+ *   writes of ours waiting (as astro_store_row_is_pending() says)
+ *
+ * Reads rows as astro_store_get_row() does, from any thread, with the
+ * connection the workers share: for a model that has a worker read the
+ * rows it is about to show.
+ *
+ * Returns: (transfer full): id → #AstroRow, for those of the rows that exist
+ */
+GHashTable *
+astro_store_read_rows_in_thread (AstroStore   *self,
+                                 const char   *table_name,
+                                 GPtrArray    *ids,
+                                 guint         n,
+                                 GHashTable  **pending,
+                                 GError      **error)
+{
+  g_autoptr(GMutexLocker) locker = NULL;
+  g_autoptr(GHashTable) rows = NULL;
+  g_autoptr(GHashTable) waiting = NULL;
+  g_autofree char *columns = NULL;
+  g_autofree char *sql = NULL;
+  const AstroTable *table;
+  sqlite3_stmt *stmt;
+  int rc = SQLITE_DONE;
+
+  g_return_val_if_fail (ASTRO_IS_STORE (self), NULL);
+  g_return_val_if_fail (ids != NULL, NULL);
+  g_return_val_if_fail (pending != NULL, NULL);
+
+  if (!known_table (table_name, error))
+    return NULL;
+
+  locker = g_mutex_locker_new (&self->reader_lock);
+  if (!ensure_reader (self, error))
+    return NULL;
+
+  table = astro_table_lookup (table_name);
+  columns = select_columns (table);
+  sql = g_strdup_printf ("%s WHERE id = ?1", columns);
+  stmt = _astro_store_prepare (self->reader, self->reader_statements, sql, error);
+  if (stmt == NULL)
+    return NULL;
+
+  rows = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) astro_row_unref);
+  for (guint i = 0; i < MIN (n, ids->len) && (rc == SQLITE_DONE || rc == SQLITE_ROW); i++)
+    {
+      sqlite3_bind_text (stmt, 1, g_ptr_array_index (ids, i), -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          AstroRow *row = row_from_statement (table, stmt);
+
+          g_hash_table_replace (rows, (gpointer) astro_row_get_id (row), row);
+        }
+      sqlite3_reset (stmt);
+    }
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      g_set_error (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_FAILED,
+                   "Could not read %s: %s", table_name, sqlite3_errmsg (self->reader));
+      return NULL;
+    }
+
+  stmt = _astro_store_prepare (self->reader, self->reader_statements,
+                               "SELECT row_id FROM overlay_base WHERE row_table = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+
+  waiting = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_bind_text (stmt, 1, table_name, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_hash_table_add (waiting, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, ASTRO_STORE_ERROR, ASTRO_STORE_ERROR_FAILED,
+                   "Could not read the writes waiting: %s", sqlite3_errmsg (self->reader));
+      return NULL;
+    }
+
+  *pending = g_steal_pointer (&waiting);
+  return g_steal_pointer (&rows);
 }
 
 /* How the UI names a person: their name, else their email; NULL if unknown. */

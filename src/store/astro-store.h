@@ -132,6 +132,12 @@ void             astro_store_list_task_ids_async (AstroStore             *self,
 GPtrArray       *astro_store_list_task_ids_finish (AstroStore            *self,
                                                   GAsyncResult           *result,
                                                   GError                **error);
+GHashTable      *astro_store_read_rows_in_thread (AstroStore            *self,
+                                                  const char            *table_name,
+                                                  GPtrArray             *ids,
+                                                  guint                  n,
+                                                  GHashTable           **pending,
+                                                  GError               **error);
 GPtrArray       *astro_store_list_workspaces     (AstroStore             *self,
                                                   const char             *organization_id,
                                                   const char             *owner_id,
