@@ -779,20 +779,28 @@ test_link_relink (Fixture       *fixture,
 
 /* Repositories that arrived while no linker listened (astrolabe-ctl sync
  * while the app was closed): a relink at start-up links the folder. */
+/* A folder linked local-only, then its repository stored while no linker
+ * listened; a new linker is made. Returns the folder. */
+static char *
+local_only_then_repository (Fixture *fixture)
+{
+  g_autofree char *repo = make_repo (fixture, "offline", "origin", "https://github.com/acme/offline", NULL);
+  g_autoptr(AstroLinkResult) result = link_path (fixture, repo);
+
+  g_assert_cmpint (result->status, ==, ASTRO_LINK_LOCAL_ONLY);
+  g_clear_object (&fixture->linker);
+  add_repository (fixture, "repo-offline", "offline", "https://github.com/acme/offline");
+  fixture_linker (fixture);
+  return g_steal_pointer (&repo);
+}
+
 static void
 test_link_relink_at_start (Fixture       *fixture,
                            gconstpointer  data)
 {
-  g_autofree char *repo = make_repo (fixture, "offline", "origin", "https://github.com/acme/offline", NULL);
-  g_autoptr(AstroLinkResult) result = NULL;
+  g_autofree char *repo = local_only_then_repository (fixture);
   g_autoptr(AstroLocalRepo) saved = NULL;
 
-  result = link_path (fixture, repo);
-  g_assert_cmpint (result->status, ==, ASTRO_LINK_LOCAL_ONLY);
-  g_clear_object (&fixture->linker);
-
-  add_repository (fixture, "repo-offline", "offline", "https://github.com/acme/offline");
-  fixture_linker (fixture);
   g_assert_cmpuint (astro_linker_relink (fixture->linker), ==, 1);
   g_assert_cmpuint (astro_linker_relink (fixture->linker), ==, 0);
   saved = saved_link (fixture, repo);
@@ -805,16 +813,9 @@ static void
 test_link_relink_in_background (Fixture       *fixture,
                                 gconstpointer  data)
 {
-  g_autofree char *repo = make_repo (fixture, "offline", "origin", "https://github.com/acme/offline", NULL);
-  g_autoptr(AstroLinkResult) result = NULL;
+  g_autofree char *repo = local_only_then_repository (fixture);
   g_autoptr(AstroLocalRepo) saved = NULL;
 
-  result = link_path (fixture, repo);
-  g_assert_cmpint (result->status, ==, ASTRO_LINK_LOCAL_ONLY);
-  g_clear_object (&fixture->linker);
-
-  add_repository (fixture, "repo-offline", "offline", "https://github.com/acme/offline");
-  fixture_linker (fixture);
   astro_linker_relink_in_background (fixture->linker);
   g_assert_true (astro_linker_get_relinking (fixture->linker));
   saved = saved_link (fixture, repo);
