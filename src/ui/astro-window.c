@@ -30,7 +30,7 @@ struct _AstroWindow
   GtkStack             *stack;
   GtkStack             *title_stack;
   AdwToastOverlay      *toast_overlay;
-  GtkLabel             *summary_label;
+  GtkInscription       *summary_label;
   guint                 summary_source;
   AstroTasksPage       *tasks_page;
   AstroRepositoriesPage *repositories_page;
@@ -171,7 +171,8 @@ on_summary_timeout_cb (gpointer data)
   workspaces = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d workspace", "%d workspaces", n_workspaces), (int) n_workspaces);
   /* Translators: the three parts are "N tasks", "N repositories", "N workspaces" */
   description = g_strdup_printf (_("The local copy holds %s, %s and %s."), tasks, repos, workspaces);
-  gtk_label_set_text (self->summary_label, description);
+  gtk_inscription_set_text (self->summary_label, description);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_label), description);
 
   return G_SOURCE_REMOVE;
 }
