@@ -14,8 +14,8 @@
  * The count is a one-line suffix as wide as any count it will show, not the
  * row's subtitle: a subtitle wraps, and a wrapping label whose text changes
  * is measured again at every size its parents try, each a search over
- * widths with Pango (15-20 ms a frame in software). A one-line label of a
- * width that does not change is one layout, and moves nothing around it.
+ * widths with Pango (15-20 ms a frame in software). An inscription of a
+ * fixed width is not measured again at all: a new count only redraws it.
  */
 #define G_LOG_DOMAIN "astro-sync-progress"
 
@@ -31,7 +31,7 @@ struct _AstroSyncProgress
 
   AstroSyncEngine *engine;
   GPtrArray       *rows;    /* AdwActionRow, one per shape, in the engine's order */
-  GPtrArray       *counts;  /* GtkLabel, each row's suffix */
+  GPtrArray       *counts;  /* GtkInscription, each row's suffix */
 
   GtkSpinner      *spinner;
   GtkListBox      *list_box;
@@ -94,11 +94,13 @@ update (AstroSyncProgress *self)
 
       if (i >= self->rows->len)
         {
-          GtkWidget *count = gtk_label_new (NULL);
+          GtkWidget *count = gtk_inscription_new (NULL);
 
           /* "100000 rows received" fits */
-          gtk_label_set_width_chars (GTK_LABEL (count), 22);
-          gtk_label_set_xalign (GTK_LABEL (count), 1.0);
+          gtk_inscription_set_min_chars (GTK_INSCRIPTION (count), 22);
+          gtk_inscription_set_nat_chars (GTK_INSCRIPTION (count), 22);
+          gtk_inscription_set_xalign (GTK_INSCRIPTION (count), 1.0);
+          gtk_inscription_set_text_overflow (GTK_INSCRIPTION (count), GTK_INSCRIPTION_OVERFLOW_ELLIPSIZE_END);
           gtk_widget_add_css_class (count, "dim-label");
           gtk_widget_add_css_class (count, "numeric");
           row = adw_action_row_new ();
@@ -119,7 +121,7 @@ update (AstroSyncProgress *self)
                                                  info->rows_received),
                                     (int) info->rows_received);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), table_title (info->table));
-      gtk_label_set_text (g_ptr_array_index (self->counts, i), received);
+      gtk_inscription_set_text (g_ptr_array_index (self->counts, i), received);
     }
 }
 
