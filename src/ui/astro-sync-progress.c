@@ -2,14 +2,13 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * Shown by the window while the local copy is still empty and the engine is
- * catching up: one row per table with the rows received so far, updated on
+ * Shown by the Tasks page while the first sync runs and its tasks are not
+ * listed yet: one row per table with the rows received so far, updated on
  * the engine's shape-changed (posted to the main thread by the engine). It
  * only reads the engine, so it never holds the window up.
  *
- * A first sync changes shapes many times a second, and each new count lays
- * the whole window out again (on X11 with round trips to the server): the
- * rows follow at most four times a second, and not at all while hidden.
+ * A first sync changes shapes many times a second: the rows follow at most
+ * four times a second, and not at all while hidden.
  *
  * The count is a one-line suffix as wide as any count it will show, not the
  * row's subtitle: a subtitle wraps, and a wrapping label whose text changes

@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 
 #include "astro-account.h"
+#include "astro-sync-progress.h"
 #include "astro-task-detail.h"
 #include "astro-task-list-model.h"
 #include "astro-task-row.h"
@@ -43,8 +44,10 @@ struct _AstroTasksPage
   GtkStack           *stack;
   GtkListView        *list_view;
   AdwStatusPage      *empty_page;
+  AstroSyncProgress  *sync_progress;
 
   gboolean            has_tasks;
+  gboolean            first_sync;
 };
 
 G_DEFINE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ADW_TYPE_BIN)
@@ -75,7 +78,10 @@ update_empty_state (AstroTasksPage *self)
   else
     adw_status_page_set_description (self->empty_page, _("This organization has no tasks yet"));
 
-  gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
+  if (empty && self->first_sync)
+    gtk_stack_set_visible_child_name (self->stack, "syncing");
+  else
+    gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "list");
 }
 
 /* Status values as the team API defines them, in the drop-down's order
@@ -302,6 +308,7 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
                           (G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  g_type_ensure (ASTRO_TYPE_SYNC_PROGRESS);
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-tasks-page.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, leaflet);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, detail_bin);
@@ -314,6 +321,7 @@ astro_tasks_page_class_init (AstroTasksPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, stack);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, list_view);
   gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, AstroTasksPage, sync_progress);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed_cb);
 }
 
@@ -405,4 +413,31 @@ astro_tasks_page_get_has_tasks (AstroTasksPage *self)
   g_return_val_if_fail (ASTRO_IS_TASKS_PAGE (self), FALSE);
 
   return self->has_tasks;
+}
+
+/* The engine whose first sync the page shows while it has no task */
+void
+astro_tasks_page_set_engine (AstroTasksPage  *self,
+                             AstroSyncEngine *engine)
+{
+  g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
+
+  astro_sync_progress_set_engine (self->sync_progress, engine);
+}
+
+/* The window's: whether the first sync runs and its tasks are not listed
+ * yet. An empty list then shows the sync's progress, not "No Tasks". */
+void
+astro_tasks_page_set_first_sync (AstroTasksPage *self,
+                                 gboolean        first_sync)
+{
+  g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
+
+  first_sync = !!first_sync;
+  if (first_sync == self->first_sync)
+    return;
+
+  self->first_sync = first_sync;
+  if (self->model != NULL)
+    update_empty_state (self);
 }

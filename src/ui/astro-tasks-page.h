@@ -7,6 +7,7 @@
 #include <adwaita.h>
 
 #include "astro-store.h"
+#include "astro-sync-engine.h"
 
 G_BEGIN_DECLS
 
@@ -20,5 +21,9 @@ void astro_tasks_page_focus_search (AstroTasksPage *self);
 void astro_tasks_page_set_organization (AstroTasksPage *self,
                                         const char     *organization_id);
 gboolean astro_tasks_page_get_has_tasks (AstroTasksPage *self);
+void astro_tasks_page_set_engine   (AstroTasksPage  *self,
+                                    AstroSyncEngine *engine);
+void astro_tasks_page_set_first_sync (AstroTasksPage *self,
+                                      gboolean        first_sync);
 
 G_END_DECLS

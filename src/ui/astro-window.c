@@ -14,7 +14,6 @@
 #include "astro-sign-in-page.h"
 #include "astro-sync-button.h"
 #include "astro-bench-probe.h"
-#include "astro-sync-progress.h"
 #include "astro-tasks-page.h"
 #include "astro-window.h"
 #include "astro-workspaces-page.h"
@@ -26,6 +25,7 @@ struct _AstroWindow
   AstroStore           *store;
   GSettings            *settings;
   gboolean              signing_in;
+  gboolean              first_sync;   /* its tasks not listed yet */
 
   GtkStack             *stack;
   GtkStack             *title_stack;
@@ -36,7 +36,6 @@ struct _AstroWindow
   AstroRepositoriesPage *repositories_page;
   AstroWorkspacesPage  *workspaces_page;
   AstroOrganizationSwitcher *organization_switcher;
-  AstroSyncProgress    *sync_progress;
   AdwViewStack         *view_stack;
   AdwStatusPage        *error_page;
   AdwBin               *sign_in_bin;
@@ -113,16 +112,12 @@ static void
 update_page (AstroWindow *self)
 {
   g_autoptr(GError) error = NULL;
-  gboolean any_task, anything;
+  gboolean any_task, anything, syncing;
 
   if (self->store == NULL || self->signing_in)
     return;
 
   any_task = has_rows (self, "tasks", &error);
-  /* Tasks being synced are shown once the list has them (a listing later),
-   * not as an empty list first: the pages open with their rows. */
-  if (any_task && g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "first-sync") == 0)
-    any_task = astro_tasks_page_get_has_tasks (self->tasks_page);
   anything = any_task || has_rows (self, "repositories", &error) || has_rows (self, "workspaces", &error);
   if (error != NULL)
     {
@@ -130,11 +125,17 @@ update_page (AstroWindow *self)
       return;
     }
 
-  /* The first sync: what has arrived so far, table by table, until the
-   * tasks (the main page, and the most rows by far) are here. A team with
-   * nothing at all gets the welcome once everything is synced. */
-  if (!any_task && self->engine != NULL && !astro_sync_engine_is_up_to_date (self->engine))
-    gtk_stack_set_visible_child_name (self->stack, "first-sync");
+  /* The first sync: the pages at once, the Tasks page telling what has
+   * arrived so far, table by table, until the tasks (the most rows by far)
+   * are listed, a listing after the store has them. A team with nothing at
+   * all gets the welcome once everything is synced. */
+  syncing = self->engine != NULL && !astro_sync_engine_is_up_to_date (self->engine);
+  self->first_sync = syncing && (!any_task || (self->first_sync &&
+                                               !astro_tasks_page_get_has_tasks (self->tasks_page)));
+  astro_tasks_page_set_first_sync (self->tasks_page, self->first_sync);
+
+  if (self->first_sync)
+    gtk_stack_set_visible_child_name (self->stack, "summary");
   else if (!anything)
     gtk_stack_set_visible_child_name (self->stack, "empty");
   else
@@ -472,7 +473,6 @@ astro_window_class_init (AstroWindowClass *klass)
   g_type_ensure (ASTRO_TYPE_REPOSITORIES_PAGE);
   g_type_ensure (ASTRO_TYPE_WORKSPACES_PAGE);
   g_type_ensure (ASTRO_TYPE_ORGANIZATION_SWITCHER);
-  g_type_ensure (ASTRO_TYPE_SYNC_PROGRESS);
 
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_1, GDK_CONTROL_MASK, "win.show-page", "s", "tasks");
@@ -491,7 +491,6 @@ astro_window_class_init (AstroWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, repositories_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, workspaces_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, organization_switcher);
-  gtk_widget_class_bind_template_child (widget_class, AstroWindow, sync_progress);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, AstroWindow, sign_in_bin);
@@ -630,7 +629,7 @@ astro_window_set_engine (AstroWindow     *self,
     }
 
   astro_sync_button_set_engine (self->sync_button, engine);
-  astro_sync_progress_set_engine (self->sync_progress, engine);
+  astro_tasks_page_set_engine (self->tasks_page, engine);
   update_offline_banner (self);
   update_summary (self);
 }

@@ -144,6 +144,13 @@ class WindowTest(unittest.TestCase):
             uitest.find(progress, "the tasks, still coming", role_name="label", name_is="0 rows received")
             uitest.screenshot("window-first-sync.png")
 
+            # the pages are there meanwhile: the repositories, already here, can be looked at
+            uitest.click(uitest.find(window, "the Repositories tab", role_name="page tab", name_is="Repositories"))
+            uitest.find(window, "a repository", role_name="label", name_is="Design-System")
+            uitest.screenshot("window-first-sync-repositories.png")
+            uitest.click(uitest.find(window, "the Tasks tab", role_name="page tab", name_is="Tasks"))
+            uitest.find(window, "the first sync, again", role_name="label", name_is="Syncing for the First Time")
+
             # then the pages, with everything
             uitest.find(window, "the synced summary", role_name="label", timeout=30,
                         name_is="The local copy holds %(tasks)d tasks, %(repositories)d repositories and "
