@@ -32,6 +32,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -51,6 +52,12 @@ typedef struct
   GtkWindow  *window;          /* weak */
   gpointer    ping_posted;     /* the time it was posted; NULL once answered */
   char       *schedstat_path;  /* the main thread's */
+  char       *syscall_path;    /* the main thread's */
+  /* while a ping waits: what the main thread was found doing, every 2 ms */
+  gint        seen_running;
+  gint        seen_futex;      /* waiting for a lock */
+  gint        seen_poll;       /* waiting for a file descriptor: the display's */
+  gint        seen_other;
   gint64      posted_ran_ns;
   gint64      posted_waited_ns;
   guint       switches_left;
@@ -115,6 +122,36 @@ read_schedstat (gint64 *ran,
   fclose (file);
 }
 
+/* What the main thread is doing now, from /proc: running, or the system
+ * call it waits in (x86-64 numbers) */
+static void
+sample_main_thread (void)
+{
+  char line[64] = "";
+  FILE *file = fopen (probe->syscall_path, "r");
+  long number;
+
+  if (file == NULL)
+    return;
+  if (fgets (line, sizeof line, file) == NULL)
+    line[0] = '\0';
+  fclose (file);
+
+  if (g_str_has_prefix (line, "running"))
+    {
+      g_atomic_int_inc (&probe->seen_running);
+      return;
+    }
+
+  number = strtol (line, NULL, 10);
+  if (number == 202)                                   /* futex */
+    g_atomic_int_inc (&probe->seen_futex);
+  else if (number == 7 || number == 271 || number == 232)  /* poll, ppoll, epoll_wait */
+    g_atomic_int_inc (&probe->seen_poll);
+  else
+    g_atomic_int_inc (&probe->seen_other);
+}
+
 static gboolean
 on_ping_cb (gpointer data)
 {
@@ -126,9 +163,12 @@ on_ping_cb (gpointer data)
     {
       read_schedstat (&ran, &waited);
       log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
-                 "\"ran_ms\": %.1f, \"waited_ms\": %.1f}",
+                 "\"ran_ms\": %.1f, \"waited_ms\": %.1f, \"seen\": {\"running\": %d, "
+                 "\"lock\": %d, \"display\": %d, \"other\": %d}}",
                  posted, (now - posted) / 1000.0,
-                 (ran - probe->posted_ran_ns) / 1e6, (waited - probe->posted_waited_ns) / 1e6);
+                 (ran - probe->posted_ran_ns) / 1e6, (waited - probe->posted_waited_ns) / 1e6,
+                 g_atomic_int_get (&probe->seen_running), g_atomic_int_get (&probe->seen_futex),
+                 g_atomic_int_get (&probe->seen_poll), g_atomic_int_get (&probe->seen_other));
     }
 
   g_atomic_pointer_set (&probe->ping_posted, NULL);
@@ -146,9 +186,16 @@ watchdog_thread (gpointer data)
 
       g_usleep (PING_INTERVAL_US);
       if (g_atomic_pointer_get (&probe->ping_posted) != NULL)
-        continue;
+        {
+          sample_main_thread ();
+          continue;
+        }
 
       read_schedstat (&probe->posted_ran_ns, &probe->posted_waited_ns);
+      g_atomic_int_set (&probe->seen_running, 0);
+      g_atomic_int_set (&probe->seen_futex, 0);
+      g_atomic_int_set (&probe->seen_poll, 0);
+      g_atomic_int_set (&probe->seen_other, 0);
       posted = GSIZE_TO_POINTER ((gsize) g_get_monotonic_time ());
       g_atomic_pointer_set (&probe->ping_posted, posted);
       g_main_context_invoke_full (probe->context, G_PRIORITY_DEFAULT, on_ping_cb, NULL, NULL);
@@ -398,6 +445,7 @@ astro_bench_probe_attach (GtkWindow *window)
   g_mutex_init (&probe->lock);
   probe->context = g_main_context_ref_thread_default ();
   probe->schedstat_path = g_strdup_printf ("/proc/self/task/%ld/schedstat", (long) syscall (SYS_gettid));
+  probe->syscall_path = g_strdup_printf ("/proc/self/task/%ld/syscall", (long) syscall (SYS_gettid));
   probe->window = window;
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &probe->window);
 
