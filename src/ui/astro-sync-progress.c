@@ -168,6 +168,20 @@ astro_sync_progress_map (GtkWidget *widget)
     queue_update (self);
 }
 
+/* A hidden spinner still turns: its animation keeps the window's frame
+ * clock going, a frame and a style update every 16 ms for as long as the
+ * sync runs. It turns again when shown (map brings the rows up to date). */
+static void
+astro_sync_progress_unmap (GtkWidget *widget)
+{
+  AstroSyncProgress *self = ASTRO_SYNC_PROGRESS (widget);
+
+  gtk_spinner_set_spinning (self->spinner, FALSE);
+  self->update_pending = TRUE;
+
+  GTK_WIDGET_CLASS (astro_sync_progress_parent_class)->unmap (widget);
+}
+
 /*
  * GObject overrides
  */
@@ -198,6 +212,7 @@ astro_sync_progress_class_init (AstroSyncProgressClass *klass)
   object_class->dispose = astro_sync_progress_dispose;
 
   widget_class->map = astro_sync_progress_map;
+  widget_class->unmap = astro_sync_progress_unmap;
 
   gtk_widget_class_set_template_from_resource (widget_class, "/dev/astrolabe/Astrolabe/astro-sync-progress.ui");
   gtk_widget_class_bind_template_child (widget_class, AstroSyncProgress, spinner);
