@@ -144,6 +144,19 @@ select_columns (const AstroTable *table)
   return g_string_free (g_steal_pointer (&sql), FALSE);
 }
 
+/* One row of @table by its id (?1), prepared on @db */
+static sqlite3_stmt *
+prepare_row_by_id (sqlite3           *db,
+                   GHashTable        *statements,
+                   const AstroTable  *table,
+                   GError           **error)
+{
+  g_autofree char *columns = select_columns (table);
+  g_autofree char *sql = g_strdup_printf ("%s WHERE id = ?1", columns);
+
+  return _astro_store_prepare (db, statements, sql, error);
+}
+
 AstroRow *
 astro_store_get_row (AstroStore  *self,
                      const char  *table_name,
@@ -151,8 +164,6 @@ astro_store_get_row (AstroStore  *self,
                      GError     **error)
 {
   const AstroTable *table;
-  g_autofree char *columns = NULL;
-  g_autofree char *sql = NULL;
   sqlite3_stmt *stmt;
   AstroRow *row = NULL;
   int rc;
@@ -165,9 +176,7 @@ astro_store_get_row (AstroStore  *self,
     return NULL;
 
   table = astro_table_lookup (table_name);
-  columns = select_columns (table);
-  sql = g_strdup_printf ("%s WHERE id = ?1", columns);
-  stmt = _astro_store_prepare (self->db, self->statements, sql, error);
+  stmt = prepare_row_by_id (self->db, self->statements, table, error);
   if (stmt == NULL)
     return NULL;
 
@@ -523,8 +532,6 @@ astro_store_read_rows_in_thread (AstroStore   *self,
   g_autoptr(GMutexLocker) locker = NULL;
   g_autoptr(GHashTable) rows = NULL;
   g_autoptr(GHashTable) waiting = NULL;
-  g_autofree char *columns = NULL;
-  g_autofree char *sql = NULL;
   const AstroTable *table;
   sqlite3_stmt *stmt;
   int rc = SQLITE_DONE;
@@ -541,9 +548,7 @@ astro_store_read_rows_in_thread (AstroStore   *self,
     return NULL;
 
   table = astro_table_lookup (table_name);
-  columns = select_columns (table);
-  sql = g_strdup_printf ("%s WHERE id = ?1", columns);
-  stmt = _astro_store_prepare (self->reader, self->reader_statements, sql, error);
+  stmt = prepare_row_by_id (self->reader, self->reader_statements, table, error);
   if (stmt == NULL)
     return NULL;
 
