@@ -778,43 +778,21 @@ test_link_relink (Fixture       *fixture,
 }
 
 /* Repositories that arrived while no linker listened (astrolabe-ctl sync
- * while the app was closed): a relink at start-up links the folder. */
-/* A folder linked local-only, then its repository stored while no linker
- * listened; a new linker is made. Returns the folder. */
-static char *
-local_only_then_repository (Fixture *fixture)
+ * while the app was closed): a relink at start-up links the folder, with
+ * discovery on a worker thread, the link saved on the writing thread, and
+ * nothing done before the main loop runs */
+static void
+test_link_relink_at_start (Fixture       *fixture,
+                           gconstpointer  data)
 {
   g_autofree char *repo = make_repo (fixture, "offline", "origin", "https://github.com/acme/offline", NULL);
   g_autoptr(AstroLinkResult) result = link_path (fixture, repo);
+  g_autoptr(AstroLocalRepo) saved = NULL;
 
   g_assert_cmpint (result->status, ==, ASTRO_LINK_LOCAL_ONLY);
   g_clear_object (&fixture->linker);
   add_repository (fixture, "repo-offline", "offline", "https://github.com/acme/offline");
   fixture_linker (fixture);
-  return g_steal_pointer (&repo);
-}
-
-static void
-test_link_relink_at_start (Fixture       *fixture,
-                           gconstpointer  data)
-{
-  g_autofree char *repo = local_only_then_repository (fixture);
-  g_autoptr(AstroLocalRepo) saved = NULL;
-
-  g_assert_cmpuint (astro_linker_relink (fixture->linker), ==, 1);
-  g_assert_cmpuint (astro_linker_relink (fixture->linker), ==, 0);
-  saved = saved_link (fixture, repo);
-  g_assert_cmpstr (saved->repository_id, ==, "repo-offline");
-}
-
-/* The window's start-up relink: discovery on a worker thread, the link
- * saved on the writing thread, and nothing done before the main loop runs */
-static void
-test_link_relink_in_background (Fixture       *fixture,
-                                gconstpointer  data)
-{
-  g_autofree char *repo = local_only_then_repository (fixture);
-  g_autoptr(AstroLocalRepo) saved = NULL;
 
   astro_linker_relink_in_background (fixture->linker);
   g_assert_true (astro_linker_get_relinking (fixture->linker));
@@ -1500,7 +1478,6 @@ main (int   argc,
   ADD ("/linker/credentials", test_link_credentials);
   ADD ("/linker/relink", test_link_relink);
   ADD ("/linker/relink-at-start", test_link_relink_at_start);
-  ADD ("/linker/relink-in-background", test_link_relink_in_background);
   ADD ("/linker/index-updates", test_link_index_updates);
   ADD ("/linker/unlink", test_unlink);
   ADD ("/linker/async", test_link_async);

@@ -515,18 +515,16 @@ on_relink_saved_cb (GObject      *source,
     relink_done (self);
 }
 
-/* Takes @info. Links @path when it now has exactly one match. @in_background:
- * the link is saved on the store's writing thread (which a sync's batch may
- * hold), and "relinked" said once it is; else at once. */
-static gboolean
+/* Takes @info. Links @path when it now has exactly one match: the link is
+ * saved on the store's writing thread (which a sync's batch may hold), and
+ * "relinked" said once it is. */
+static void
 relink_discovered (AstroLinker   *self,
                    const char    *path,
-                   AstroRepoInfo *info,
-                   gboolean       in_background)
+                   AstroRepoInfo *info)
 {
   g_autoptr(AstroLinkResult) result = result_new ();
   g_autoptr(AstroLocalRepo) current = NULL;
-  g_autoptr(GError) error = NULL;
   Relinked *relinked;
 
   result->repo = info;
@@ -534,28 +532,17 @@ relink_discovered (AstroLinker   *self,
   /* A folder that went away keeps its row: it may be on a drive that is
    * not mounted now. */
   if (info == NULL || !g_str_equal (info->path, path))
-    return FALSE;
+    return;
 
   /* The user may have linked or unlinked it while discovery ran. */
   current = astro_store_get_local_repo (self->store, path, NULL);
   if (current == NULL || !needs_relink (self, current))
-    return FALSE;
+    return;
 
   result->path = g_strdup (path);
   decide (self, result, NULL);
   if (result->status != ASTRO_LINK_LINKED)
-    return FALSE;
-
-  if (!in_background)
-    {
-      if (!save_link (self, result, FALSE, &error))
-        {
-          g_warning ("Could not link %s: %s", path, error->message);
-          return FALSE;
-        }
-      g_signal_emit (self, signals [RELINKED], 0, result->path, result->repository_id);
-      return TRUE;
-    }
+    return;
 
   relinked = g_new0 (Relinked, 1);
   relinked->linker = g_object_ref (self);
@@ -564,7 +551,6 @@ relink_discovered (AstroLinker   *self,
   self->relinks_saving++;
   astro_store_write_async (self->store, save_in_thread, link_to_save (self, result, FALSE),
                            (GDestroyNotify) astro_local_repo_free, on_relink_saved_cb, relinked);
-  return TRUE;
 }
 
 static void
@@ -596,7 +582,7 @@ on_relink_discovered_cb (GObject      *source,
   g_autoptr(GPtrArray) infos = g_task_propagate_pointer (G_TASK (result), NULL);
 
   for (guint i = 0; infos != NULL && i < infos->len; i++)
-    relink_discovered (self, g_ptr_array_index (paths, i), g_steal_pointer (&infos->pdata[i]), TRUE);
+    relink_discovered (self, g_ptr_array_index (paths, i), g_steal_pointer (&infos->pdata[i]));
 
   /* relinking until the links are stored */
   if (self->relinks_saving == 0)
@@ -1354,44 +1340,15 @@ astro_linker_unlink_finish (AstroLinker   *self,
 }
 
 /**
- * astro_linker_relink:
+ * astro_linker_relink_in_background:
  *
  * Looks again at every local-only folder, and every folder whose repository
  * is no longer in the store, and links those that now have exactly one
- * match (emitting #AstroLinker::relinked). The linker does this by itself,
- * off the main thread, when repositories arrive; call this once at start-up
- * for what arrived while nothing listened.
- *
- * Returns: how many folders were linked
- */
-guint
-astro_linker_relink (AstroLinker *self)
-{
-  g_autoptr(GPtrArray) paths = NULL;
-  guint n_linked = 0;
-
-  g_return_val_if_fail (ASTRO_IS_LINKER (self), 0);
-
-  paths = list_relink_paths (self);
-  for (guint i = 0; i < paths->len; i++)
-    {
-      const char *path = g_ptr_array_index (paths, i);
-      AstroRemoteContext context = remote_context (self);
-
-      if (relink_discovered (self, path, astro_repo_discover (path, &context, NULL), FALSE))
-        n_linked++;
-    }
-
-  return n_linked;
-}
-
-/**
- * astro_linker_relink_in_background:
- *
- * astro_linker_relink() with discovery on a worker thread and the links
- * saved on the store's writing thread, as the linker does by itself when
- * repositories arrive. #AstroLinker:relinking is %TRUE until the links are
- * stored.
+ * match (emitting #AstroLinker::relinked): discovery on a worker thread, the
+ * links saved on the store's writing thread. The linker does this by itself
+ * when repositories arrive; call this once at start-up for what arrived
+ * while nothing listened. #AstroLinker:relinking is %TRUE until the links
+ * are stored.
  */
 void
 astro_linker_relink_in_background (AstroLinker *self)

@@ -94,7 +94,6 @@ void             astro_linker_unlink_async   (AstroLinker            *self,
 gboolean         astro_linker_unlink_finish  (AstroLinker            *self,
                                               GAsyncResult           *result,
                                               GError                **error);
-guint            astro_linker_relink         (AstroLinker            *self);
 void             astro_linker_relink_in_background (AstroLinker      *self);
 gboolean         astro_linker_get_relinking  (AstroLinker            *self);
 
