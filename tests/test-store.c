@@ -1586,6 +1586,35 @@ test_write_before_batches (Fixture       *fixture,
   g_cond_clear (&gate.cond);
 }
 
+static gint64
+keep_setting_slowly (AstroStore  *store,
+                     gpointer     data,
+                     GError     **error)
+{
+  g_usleep (200 * 1000);
+  return keep_setting (store, data, error);
+}
+
+/* A process about to end waits for the writes it queued: they are on disk
+ * without its main loop running again */
+static void
+test_wait_for_writes (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autofree char *kept = NULL;
+
+  /* nothing queued yet: returns at once */
+  astro_store_wait_for_writes (fixture->store);
+
+  astro_store_write_async (fixture->store, keep_setting_slowly, (gpointer) "kept", NULL, NULL, NULL);
+  astro_store_wait_for_writes (fixture->store);
+  kept = astro_store_get_setting (fixture->store, "test-key");
+  g_assert_cmpstr (kept, ==, "kept");
+
+  /* its notification is for this fixture */
+  drain ();
+}
+
 static void
 test_local_repos (Fixture       *fixture,
                   gconstpointer  data)
@@ -1677,6 +1706,7 @@ main (int   argc,
   ADD ("/store/read/user-names", test_user_names);
   ADD ("/store/read/rows-in-thread", test_read_rows_in_thread);
   ADD ("/store/write/before-batches", test_write_before_batches);
+  ADD ("/store/write/wait", test_wait_for_writes);
   ADD ("/store/read/tasks-use-index", test_list_tasks_uses_index);
   ADD ("/store/read/rows", test_list_rows);
   ADD ("/store/local/settings", test_settings);

@@ -239,6 +239,9 @@ astro_ctl_deliver (AstroStore *store,
   g_signal_handlers_disconnect_by_data (outbox, engine);
   astro_sync_engine_stop (engine);
   g_object_run_dispose (G_OBJECT (outbox));
+  /* the outbox stores a write's new state (queued again, offline) on the
+   * writing thread: it must be on disk before this process ends */
+  astro_store_wait_for_writes (store);
 
   if (delivery.status != 0)
     return delivery.status;

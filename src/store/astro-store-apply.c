@@ -596,6 +596,13 @@ write_free (gpointer data)
   g_free (write);
 }
 
+typedef struct
+{
+  GMutex   lock;
+  GCond    cond;
+  gboolean reached;
+} Barrier;
+
 static void
 write_in_thread (gpointer data,
                  gpointer user_data)
@@ -608,6 +615,19 @@ write_in_thread (gpointer data,
 
   if (self->background)
     astro_thread_lower_priority ();
+
+  if (tag == astro_store_wait_for_writes)
+    {
+      Barrier *barrier = g_task_get_task_data (task);
+
+      /* the barrier is on the waiting thread's stack: done with it first */
+      g_task_return_boolean (task, TRUE);
+      g_mutex_lock (&barrier->lock);
+      barrier->reached = TRUE;
+      g_cond_signal (&barrier->cond);
+      g_mutex_unlock (&barrier->lock);
+      return;
+    }
 
   if (tag == astro_store_write_async)
     {
@@ -707,6 +727,44 @@ astro_store_write_async (AstroStore          *self,
   g_task_set_priority (task, G_PRIORITY_HIGH);
   g_task_set_task_data (task, write, write_free);
   push_write (self, task);
+}
+
+/**
+ * astro_store_wait_for_writes:
+ *
+ * Blocks until the writes given to astro_store_write_async() so far are
+ * stored (not the sync's batches waiting behind them). Their callbacks
+ * still run later, in their main context. For a process about to end,
+ * which would otherwise lose them: an outbox write's new state, say.
+ */
+void
+astro_store_wait_for_writes (AstroStore *self)
+{
+  Barrier barrier = { 0, };
+  GTask *task;
+
+  g_return_if_fail (ASTRO_IS_STORE (self));
+
+  if (g_atomic_pointer_get (&self->writes) == NULL)
+    return;
+
+  g_mutex_init (&barrier.lock);
+  g_cond_init (&barrier.cond);
+
+  /* after every person's write queued, before any batch */
+  task = g_task_new (self, NULL, NULL, NULL);
+  g_task_set_source_tag (task, astro_store_wait_for_writes);
+  g_task_set_priority (task, G_PRIORITY_HIGH);
+  g_task_set_task_data (task, &barrier, NULL);
+  push_write (self, task);
+
+  g_mutex_lock (&barrier.lock);
+  while (!barrier.reached)
+    g_cond_wait (&barrier.cond, &barrier.lock);
+  g_mutex_unlock (&barrier.lock);
+
+  g_mutex_clear (&barrier.lock);
+  g_cond_clear (&barrier.cond);
 }
 
 /**

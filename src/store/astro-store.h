@@ -158,6 +158,7 @@ void             astro_store_write_async         (AstroStore             *self,
                                                   GDestroyNotify          destroy,
                                                   GAsyncReadyCallback     callback,
                                                   gpointer                user_data);
+void             astro_store_wait_for_writes     (AstroStore             *self);
 gint64           astro_store_write_finish        (AstroStore             *self,
                                                   GAsyncResult           *result,
                                                   GError                **error);

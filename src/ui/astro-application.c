@@ -459,6 +459,8 @@ astro_application_shutdown (GApplication *application)
     {
       g_autoptr(GError) error = NULL;
 
+      /* the outbox's last states, a link saved: on disk before we go */
+      astro_store_wait_for_writes (self->store);
       /* the next start then opens a database with an empty WAL */
       if (!astro_store_checkpoint (self->store, &error))
         g_warning ("Could not tidy the local copy before quitting: %s", error->message);
