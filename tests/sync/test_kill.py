@@ -51,7 +51,10 @@ class KillTest(SyncTestCase):
             self.kill_after(process, rng.uniform(0.02, 0.7))
             assert_consistent(self, self.db)
             with sqlite3.connect(self.db) as db:
-                print("trial %d: killed with %d tasks" % (trial, db.execute("SELECT count(*) FROM tasks").fetchone()[0]))
+                # killed before the first migration: no tasks table yet
+                has_tasks = db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'tasks'").fetchone()[0]
+                killed_with = db.execute("SELECT count(*) FROM tasks").fetchone()[0] if has_tasks else 0
+                print("trial %d: killed with %d tasks" % (trial, killed_with))
             self.sync_once()
             self.assert_copy_equals_server()
             assert_consistent(self, self.db)
