@@ -31,6 +31,7 @@ struct _AstroAccount
   char        *email;
   char        *user_id;
   gboolean     from_environment;
+  GMainContext *main_context;   /* where notify::user-id is emitted */
 
   GMutex       lock;            /* the tokens: read from the sync thread too */
   char        *access_token;
@@ -45,6 +46,14 @@ struct _AstroAccount
 G_DEFINE_FINAL_TYPE (AstroAccount, astro_account, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (astro-account-error-quark, astro_account_error)
+
+enum {
+  PROP_0,
+  PROP_USER_ID,
+  N_PROPS
+};
+
+static GParamSpec *properties [N_PROPS];
 
 static const SecretSchema token_schema = {
   "dev.astrolabe.Astrolabe.Token", SECRET_SCHEMA_NONE,
@@ -332,14 +341,50 @@ astro_account_finalize (GObject *object)
   g_clear_pointer (&self->server_url, g_free);
   g_clear_pointer (&self->email, g_free);
   g_clear_pointer (&self->user_id, g_free);
+  g_clear_pointer (&self->main_context, g_main_context_unref);
 
   G_OBJECT_CLASS (astro_account_parent_class)->finalize (object);
 }
 
 static void
+astro_account_get_property (GObject    *object,
+                            guint       prop_id,
+                            GValue     *value,
+                            GParamSpec *pspec)
+{
+  AstroAccount *self = ASTRO_ACCOUNT (object);
+
+  switch (prop_id)
+    {
+    case PROP_USER_ID:
+      g_value_set_string (value, self->user_id);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 astro_account_class_init (AstroAccountClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = astro_account_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = astro_account_finalize;
+  object_class->get_property = astro_account_get_property;
+
+  /**
+   * AstroAccount:user-id:
+   *
+   * Whose account this is, once known. A personal token in ASTROLABE_TOKEN
+   * only tells at its first exchange; the change is notified in the
+   * account's main context.
+   */
+  properties[PROP_USER_ID] =
+    g_param_spec_string ("user-id", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
@@ -347,6 +392,7 @@ astro_account_init (AstroAccount *self)
 {
   g_mutex_init (&self->lock);
   g_mutex_init (&self->refresh_lock);
+  self->main_context = g_main_context_ref_thread_default ();
   self->session = soup_session_new_with_options ("timeout", 30,
                                                  "user-agent", "Astrolabe/" PACKAGE_VERSION " ",
                                                  NULL);
@@ -629,6 +675,95 @@ astro_account_sign_in_finish (AstroAccount  *self,
   return TRUE;
 }
 
+typedef struct
+{
+  AstroAccount *account;
+  char         *user_id;
+} Identified;
+
+static void
+identified_free (gpointer data)
+{
+  Identified *identified = data;
+
+  g_object_unref (identified->account);
+  g_free (identified->user_id);
+  g_free (identified);
+}
+
+/* In the account's main context: the store's reading connection tells the
+ * window and astrolabe-ctl whose tasks are "mine". Only the user: the saved
+ * email picks a keyring sign-in, which an environment's token is not. */
+static gboolean
+identified_cb (gpointer data)
+{
+  Identified *identified = data;
+  AstroAccount *self = identified->account;
+
+  if (g_strcmp0 (self->user_id, identified->user_id) == 0)
+    return G_SOURCE_REMOVE;
+
+  g_free (self->user_id);
+  self->user_id = g_strdup (identified->user_id);
+  astro_store_set_setting (self->store, ASTRO_SETTING_ACCOUNT_USER, self->user_id, NULL);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USER_ID]);
+  return G_SOURCE_REMOVE;
+}
+
+/* ASTROLABE_TOKEN may be a personal access token, which is what a headless
+ * machine should keep: an access token expires within the hour. Sent as a
+ * bearer it is refused, and this first "refresh" trades it for a session,
+ * kept in memory only, and learns whose it is. Called with refresh_lock. */
+static char *
+exchange_environment_token (AstroAccount  *self,
+                            GError       **error)
+{
+  g_autoptr(JsonBuilder) body = json_builder_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  const char *access, *refresh, *id;
+  JsonObject *user;
+  Identified *identified;
+  guint status = 0;
+
+  json_builder_begin_object (body);
+  json_builder_set_member_name (body, "token");
+  json_builder_add_string_value (body, g_getenv ("ASTROLABE_TOKEN"));
+  json_builder_end_object (body);
+
+  answer = post_json (self, "/api/auth/token", body, NULL, &status, error);
+  if (answer == NULL)
+    return NULL;
+
+  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
+                   _("The token in ASTROLABE_TOKEN was refused"));
+      return NULL;
+    }
+
+  access = member_string (answer, "access_token");
+  refresh = member_string (answer, "refresh_token");
+  user = json_object_has_member (answer, "user") ? json_object_get_object_member (answer, "user") : NULL;
+  id = user != NULL ? member_string (user, "id") : NULL;
+  if (status != SOUP_STATUS_OK || access == NULL || refresh == NULL || id == NULL)
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
+                   _("The server could not exchange the token in ASTROLABE_TOKEN (%u)"), status);
+      return NULL;
+    }
+
+  set_tokens (self, access, refresh);
+  self->refreshed_at = g_get_monotonic_time ();
+
+  identified = g_new0 (Identified, 1);
+  identified->account = g_object_ref (self);
+  identified->user_id = g_strdup (id);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
+                              identified_cb, identified, identified_free);
+
+  return g_strdup (access);
+}
+
 /* Trades the refresh token for a new pair (the old refresh token dies on
  * the server); returns the new access token. Thread-safe. */
 char *
@@ -658,12 +793,11 @@ astro_account_refresh (AstroAccount  *self,
   refresh = g_strdup (self->refresh_token);
   g_mutex_unlock (&self->lock);
 
+  if (refresh == NULL && self->from_environment)
+    return exchange_environment_token (self, error);
   if (refresh == NULL)
     {
-      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
-                   self->from_environment
-                   ? _("The token in ASTROLABE_TOKEN was refused")
-                   : _("Not signed in"));
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT, _("Not signed in"));
       return NULL;
     }
 
@@ -686,8 +820,9 @@ astro_account_refresh (AstroAccount  *self,
       return NULL;
     }
 
-  if (!store_secret (self, "refresh", new_refresh, error) ||
-      !store_secret (self, "access", access, error))
+  if (!self->from_environment &&
+      (!store_secret (self, "refresh", new_refresh, error) ||
+       !store_secret (self, "access", access, error)))
     return NULL;
 
   set_tokens (self, access, new_refresh);

@@ -191,9 +191,7 @@ astro_ctl_deliver (AstroStore *store,
     }
 
   outbox = astro_outbox_new (store, astro_account_get_server_url (account));
-  astro_outbox_set_auth (outbox, account_token,
-                         astro_account_is_from_environment (account) ? NULL : account_refresh,
-                         account);
+  astro_outbox_set_auth (outbox, account_token, account_refresh, account);
   /* knobs for tests and soaks */
   astro_outbox_set_backoff (outbox, env_uint ("ASTRO_OUTBOX_BACKOFF_MS"), env_uint ("ASTRO_OUTBOX_BACKOFF_MAX_MS"));
   if (env_uint ("ASTRO_OUTBOX_SETTLE_MS") > 0)
@@ -207,11 +205,8 @@ astro_ctl_deliver (AstroStore *store,
   options.mode = ASTRO_SYNC_MODE_PROXY;
   options.server_url = astro_account_get_server_url (account);
   options.access_token = token;
-  if (!astro_account_is_from_environment (account))
-    {
-      options.refresh_func = account_refresh;
-      options.refresh_data = account;
-    }
+  options.refresh_func = account_refresh;
+  options.refresh_data = account;
   options.backoff_initial_ms = env_uint ("ASTRO_SYNC_BACKOFF_MS");
   options.backoff_max_ms = env_uint ("ASTRO_SYNC_BACKOFF_MAX_MS");
   options.timeout_s = env_uint ("ASTRO_SYNC_TIMEOUT_S");

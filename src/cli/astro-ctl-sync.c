@@ -203,11 +203,8 @@ astro_ctl_sync (int    argc,
       options.mode = ASTRO_SYNC_MODE_PROXY;
       options.server_url = astro_account_get_server_url (account);
       options.access_token = token;
-      if (!astro_account_is_from_environment (account))
-        {
-          options.refresh_func = account_refresh;
-          options.refresh_data = account;
-        }
+      options.refresh_func = account_refresh;
+      options.refresh_data = account;
     }
 
   /* knobs for tests and soaks, so they need not wait a real minute */

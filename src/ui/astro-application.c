@@ -73,6 +73,16 @@ update_actions (AstroApplication *self)
     g_simple_action_set_enabled (G_SIMPLE_ACTION (sign_out), self->account != NULL);
 }
 
+/* A personal token in ASTROLABE_TOKEN said whose it is */
+static void
+on_account_user_id_cb (AstroApplication *self)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window != NULL)
+    astro_window_refresh_account (ASTRO_WINDOW (window));
+}
+
 static void
 start_engine (AstroApplication *self,
               AstroAccount     *account)
@@ -81,7 +91,11 @@ start_engine (AstroApplication *self,
   AstroSyncOptions options = { 0, };
   GtkWindow *window;
 
+  if (self->account != NULL)
+    g_signal_handlers_disconnect_by_func (self->account, on_account_user_id_cb, self);
   g_set_object (&self->account, account);
+  g_signal_connect_object (account, "notify::user-id", G_CALLBACK (on_account_user_id_cb),
+                           self, G_CONNECT_SWAPPED);
   if (self->engine != NULL)
     {
       astro_sync_engine_stop (self->engine);
@@ -93,11 +107,8 @@ start_engine (AstroApplication *self,
   options.access_token = token;
   /* the window comes first: see astro-thread.c */
   options.background = TRUE;
-  if (!astro_account_is_from_environment (account))
-    {
-      options.refresh_func = refresh_account;
-      options.refresh_data = account;
-    }
+  options.refresh_func = refresh_account;
+  options.refresh_data = account;
 
   self->engine = astro_sync_engine_new (self->store, &options);
   astro_sync_engine_start (self->engine);

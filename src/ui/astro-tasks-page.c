@@ -407,6 +407,16 @@ astro_tasks_page_focus_search (AstroTasksPage *self)
   gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
 }
 
+/* Whose tasks are "mine" is known, or changed */
+void
+astro_tasks_page_refresh_account (AstroTasksPage *self)
+{
+  g_return_if_fail (ASTRO_IS_TASKS_PAGE (self));
+
+  if (gtk_drop_down_get_selected (self->assignee_dropdown) == 1)
+    apply_filter (self);
+}
+
 gboolean
 astro_tasks_page_get_has_tasks (AstroTasksPage *self)
 {

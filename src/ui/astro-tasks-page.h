@@ -18,6 +18,7 @@ G_DECLARE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ASTRO, TASKS_PAGE, AdwBi
 void astro_tasks_page_set_store    (AstroTasksPage *self,
                                     AstroStore     *store);
 void astro_tasks_page_focus_search (AstroTasksPage *self);
+void astro_tasks_page_refresh_account (AstroTasksPage *self);
 void astro_tasks_page_set_organization (AstroTasksPage *self,
                                         const char     *organization_id);
 gboolean astro_tasks_page_get_has_tasks (AstroTasksPage *self);

@@ -238,7 +238,7 @@ on_signed_in_cb (AstroWindow  *self,
                  AstroAccount *account)
 {
   self->signing_in = FALSE;
-  astro_workspaces_page_refresh_account (self->workspaces_page);
+  astro_window_refresh_account (self);
   update_summary (self);
   g_signal_emit (self, signals[SIGNED_IN], 0, account);
 }
@@ -606,6 +606,17 @@ astro_window_show_sign_in (AstroWindow *self,
   astro_sign_in_page_set_store (self->sign_in_page, self->store);
   astro_sign_in_page_set_server (self->sign_in_page, server_url);
   gtk_stack_set_visible_child_name (self->stack, "sign-in");
+}
+
+/* Whose tasks and workspaces are "mine" is known, or changed: a personal
+ * token in ASTROLABE_TOKEN only tells after the sync has started. */
+void
+astro_window_refresh_account (AstroWindow *self)
+{
+  g_return_if_fail (ASTRO_IS_WINDOW (self));
+
+  astro_workspaces_page_refresh_account (self->workspaces_page);
+  astro_tasks_page_refresh_account (self->tasks_page);
 }
 
 void

@@ -28,6 +28,7 @@ void         astro_window_show_store_error (AstroWindow   *self,
                                            const GError   *error);
 void         astro_window_show_sign_in    (AstroWindow    *self,
                                            const char     *server_url);
+void         astro_window_refresh_account (AstroWindow    *self);
 void         astro_window_set_engine      (AstroWindow    *self,
                                            AstroSyncEngine *engine);
 

@@ -2,6 +2,7 @@
 session): tokens live there and nowhere else; a refused token is renewed once
 for every shape at once; signing out clears the synced data but not links."""
 import glob
+import json
 import os
 import sqlite3
 import subprocess
@@ -65,6 +66,37 @@ class AccountTest(SyncTestCase):
                           stdin=token + "\n")
         self.assertIn("as ada@example.com", result.stdout)
         self.assertNotIn(token, result.stdout + result.stderr)
+
+    def test_personal_token_in_the_environment(self):
+        # what a headless machine keeps: it outlives any access token, and it
+        # tells whose tasks are "mine"
+        token = self.server.control("POST", "personal-tokens", {"email": "ada@example.com"})["token"]
+        self.server.control("POST", "counters/reset")
+        result = self.sync_once(env=self.env({"ASTROLABE_TOKEN": token}, token=False))
+        self.assertNotIn(token, result.stdout + result.stderr)
+        self.assertEqual(self.requests_to("/api/auth/token"), 1, self.counters())
+        users = self.server_rows("users")
+        ada = next(user["id"] for user in users.values() if user["email"] == "ada@example.com")
+        hers = {member["organization_id"] for member in self.server_rows("organization_members").values()
+                if member["user_id"] == ada}
+        self.assertEqual(set(self.local_rows("tasks")), set(self.server_rows("tasks", hers)))
+
+        theirs = {task["id"] for task in self.server_rows("tasks", hers).values() if task["assignee_id"] == ada}
+        self.assertTrue(theirs, "the seed assigns ada some tasks")
+        mine = self.ctl("tasks", "--assignee", "me", "--json",
+                        env=self.env({"ASTROLABE_TOKEN": token}, token=False))
+        self.assertEqual({json.loads(line)["id"] for line in mine.stdout.splitlines()}, theirs)
+
+        # kept in memory only: neither the keyring nor the database has it
+        self.assertEqual(self.secrets(), [])
+        self.assertIsNone(self.files_contain(token), "the token reached the database")
+
+    def test_refused_environment_token_signs_out(self):
+        result = self.sync_once(env=self.env({"ASTROLABE_TOKEN": "astro_pat_unknown"}, token=False),
+                                check=False)
+        self.assertEqual(result.returncode, 3, result.stderr)
+        self.assertIn("The token in ASTROLABE_TOKEN was refused", result.stderr)
+        self.assertEqual(self.requests_to("/api/auth/token"), 1, self.counters())
 
     def test_expired_tokens_are_renewed_once_for_all_shapes(self):
         self.assertEqual(self.login().returncode, 0)
