@@ -31,6 +31,8 @@
 
 #include "config.h"
 
+#include <execinfo.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -43,6 +45,10 @@
 
 #define PING_INTERVAL_US 2000
 #define STALL_MIN_US     4000
+/* A stall this long, the main thread running or waiting for a lock: its
+ * stack is taken */
+#define STACK_AFTER_US   8000
+#define STACK_DEPTH      40
 
 typedef struct
 {
@@ -53,6 +59,11 @@ typedef struct
   gpointer    ping_posted;     /* the time it was posted; NULL once answered */
   char       *schedstat_path;  /* the main thread's */
   char       *syscall_path;    /* the main thread's */
+  pid_t       main_tid;
+  /* the main thread's stack, taken once per stall by a signal */
+  void       *stack[STACK_DEPTH];
+  gint        stack_depth;
+  gint        stack_asked;
   /* while a ping waits: what the main thread was found doing, every 2 ms */
   gint        seen_running;
   gint        seen_futex;      /* waiting for a lock */
@@ -123,8 +134,9 @@ read_schedstat (gint64 *ran,
 }
 
 /* What the main thread is doing now, from /proc: running, or the system
- * call it waits in (x86-64 numbers) */
-static void
+ * call it waits in (x86-64 numbers). Whether its stack tells more: it runs,
+ * or waits for a lock. */
+static gboolean
 sample_main_thread (void)
 {
   char line[64] = "";
@@ -132,7 +144,7 @@ sample_main_thread (void)
   long number;
 
   if (file == NULL)
-    return;
+    return FALSE;
   if (fgets (line, sizeof line, file) == NULL)
     line[0] = '\0';
   fclose (file);
@@ -140,16 +152,56 @@ sample_main_thread (void)
   if (g_str_has_prefix (line, "running"))
     {
       g_atomic_int_inc (&probe->seen_running);
-      return;
+      return TRUE;
     }
 
   number = strtol (line, NULL, 10);
   if (number == 202)                                   /* futex */
-    g_atomic_int_inc (&probe->seen_futex);
+    {
+      g_atomic_int_inc (&probe->seen_futex);
+      return TRUE;
+    }
   else if (number == 7 || number == 271 || number == 232)  /* poll, ppoll, epoll_wait */
     g_atomic_int_inc (&probe->seen_poll);
   else
     g_atomic_int_inc (&probe->seen_other);
+  return FALSE;
+}
+
+/* In the main thread, interrupted: backtrace() is not async-signal-safe
+ * in general, but once warmed up (at start) it only walks the unwind
+ * tables. A benchmark's tool, never on otherwise. */
+static void
+on_stack_signal (int signal_number)
+{
+  if (g_atomic_int_get (&probe->stack_depth) == 0)
+    g_atomic_int_set (&probe->stack_depth, backtrace (probe->stack, STACK_DEPTH));
+}
+
+/* The stack as JSON strings, "library(symbol+offset)": static functions
+ * show as offsets, for addr2line. Main thread. */
+static char *
+take_stack (void)
+{
+  g_autoptr(GString) json = g_string_new ("[");
+  gint depth = g_atomic_int_get (&probe->stack_depth);
+  char **symbols;
+
+  if (depth <= 0)
+    return g_strdup ("[]");
+
+  symbols = backtrace_symbols (probe->stack, depth);
+  /* the first two frames are the handler and the signal trampoline */
+  for (gint i = 2; symbols != NULL && i < depth; i++)
+    {
+      const char *slash = strrchr (symbols[i], '/');
+      g_autofree char *escaped = g_strescape (slash != NULL ? slash + 1 : symbols[i], NULL);
+
+      g_string_append_printf (json, "%s\"%s\"", i > 2 ? ", " : "", escaped);
+    }
+  free (symbols);
+  g_string_append_c (json, ']');
+  return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
 static gboolean
@@ -161,14 +213,17 @@ on_ping_cb (gpointer data)
 
   if (posted != 0 && now - posted >= STALL_MIN_US)
     {
+      g_autofree char *stack = take_stack ();
+
       read_schedstat (&ran, &waited);
       log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
                  "\"ran_ms\": %.1f, \"waited_ms\": %.1f, \"seen\": {\"running\": %d, "
-                 "\"lock\": %d, \"display\": %d, \"other\": %d}}",
+                 "\"lock\": %d, \"display\": %d, \"other\": %d}, \"stack\": %s}",
                  posted, (now - posted) / 1000.0,
                  (ran - probe->posted_ran_ns) / 1e6, (waited - probe->posted_waited_ns) / 1e6,
                  g_atomic_int_get (&probe->seen_running), g_atomic_int_get (&probe->seen_futex),
-                 g_atomic_int_get (&probe->seen_poll), g_atomic_int_get (&probe->seen_other));
+                 g_atomic_int_get (&probe->seen_poll), g_atomic_int_get (&probe->seen_other),
+                 stack);
     }
 
   g_atomic_pointer_set (&probe->ping_posted, NULL);
@@ -185,13 +240,19 @@ watchdog_thread (gpointer data)
       gpointer posted;
 
       g_usleep (PING_INTERVAL_US);
-      if (g_atomic_pointer_get (&probe->ping_posted) != NULL)
+      posted = g_atomic_pointer_get (&probe->ping_posted);
+      if (posted != NULL)
         {
-          sample_main_thread ();
+          if (sample_main_thread () &&
+              g_get_monotonic_time () - (gint64) GPOINTER_TO_SIZE (posted) >= STACK_AFTER_US &&
+              g_atomic_int_compare_and_exchange (&probe->stack_asked, FALSE, TRUE))
+            syscall (SYS_tgkill, getpid (), probe->main_tid, SIGPROF);
           continue;
         }
 
       read_schedstat (&probe->posted_ran_ns, &probe->posted_waited_ns);
+      g_atomic_int_set (&probe->stack_depth, 0);
+      g_atomic_int_set (&probe->stack_asked, FALSE);
       g_atomic_int_set (&probe->seen_running, 0);
       g_atomic_int_set (&probe->seen_futex, 0);
       g_atomic_int_set (&probe->seen_poll, 0);
@@ -446,6 +507,18 @@ astro_bench_probe_attach (GtkWindow *window)
   probe->context = g_main_context_ref_thread_default ();
   probe->schedstat_path = g_strdup_printf ("/proc/self/task/%ld/schedstat", (long) syscall (SYS_gettid));
   probe->syscall_path = g_strdup_printf ("/proc/self/task/%ld/syscall", (long) syscall (SYS_gettid));
+  probe->main_tid = (pid_t) syscall (SYS_gettid);
+  {
+    struct sigaction action = { 0, };
+    void *warm_up[4];
+
+    /* loads the unwinder now, not in the handler */
+    backtrace (warm_up, G_N_ELEMENTS (warm_up));
+    action.sa_handler = on_stack_signal;
+    action.sa_flags = SA_RESTART;
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGPROF, &action, NULL);
+  }
   probe->window = window;
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &probe->window);
 

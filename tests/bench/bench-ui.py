@@ -101,6 +101,8 @@ def stall_details(app, start_us, end_us, origin_us):
                       # the main thread, sampled every 2 ms meanwhile: running, or waiting
                       # for a lock, the display server, or something else
                       "seen": stall.get("seen"),
+                      # where the main thread was, once it had run 8 ms of the stall
+                      "stack": stall.get("stack"),
                       "frame_layout_ms": frame["layout_ms"] if frame else None,
                       "frame_paint_ms": frame["paint_ms"] if frame else None,
                       "after": last_mark["what"] if last_mark else None})
