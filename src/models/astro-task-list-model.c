@@ -219,7 +219,7 @@ free_ids_in_thread (GTask        *task,
                     GCancellable *cancellable)
 {
   g_ptr_array_unref (task_data);
-  g_task_return_boolean (task, TRUE);
+  astro_thread_return_boolean (task, TRUE);
 }
 
 /* Freeing 100,000 ids takes milliseconds: not on the main thread */
@@ -528,7 +528,7 @@ diff_in_thread (GTask        *task,
                                                 &diff->pending_rows, &error);
   if (diff->rows == NULL)
     g_debug ("Could not read the first tasks ahead: %s", error->message);
-  g_task_return_boolean (task, TRUE);
+  astro_thread_return_boolean (task, TRUE);
 }
 
 /* Takes the rows a worker read for a listing, less those changed since it

@@ -35,22 +35,19 @@ notify_in_main_context (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
-/* Always through an idle of the main context, even when called on the main
- * thread, so listeners never run in the middle of the writer's work. */
+/* Always through the main context, even when called on the main thread, so
+ * listeners never run in the middle of the writer's work. */
 void
 _astro_store_post_rows_changed (AstroStore       *self,
                                 AstroRowsChanged *changes)
 {
-  g_autoptr(GSource) source = g_idle_source_new ();
   Notification *notification = g_new0 (Notification, 1);
 
   notification->store = g_object_ref (self);
   notification->changes = astro_rows_changed_ref (changes);
 
-  g_source_set_priority (source, G_PRIORITY_DEFAULT);
-  g_source_set_callback (source, notify_in_main_context, notification, notification_free);
-  g_source_set_static_name (source, "[astro] rows-changed");
-  g_source_attach (source, self->main_context);
+  /* the writer runs at a lower priority: see astro_thread_post() */
+  astro_thread_post (self->main_context, notify_in_main_context, notification, notification_free);
 }
 
 gboolean
@@ -621,7 +618,7 @@ write_in_thread (gpointer data,
       Barrier *barrier = g_task_get_task_data (task);
 
       /* the barrier is on the waiting thread's stack: done with it first */
-      g_task_return_boolean (task, TRUE);
+      astro_thread_return_boolean (task, TRUE);
       g_mutex_lock (&barrier->lock);
       barrier->reached = TRUE;
       g_cond_signal (&barrier->cond);
@@ -639,9 +636,9 @@ write_in_thread (gpointer data,
     written = astro_store_apply_batch (self, g_task_get_task_data (task), &error);
 
   if (error == NULL)
-    g_task_return_int (task, written);
+    astro_thread_return_int (task, written);
   else
-    g_task_return_error (task, error);
+    astro_thread_return_error (task, error);
 }
 
 static GQuark

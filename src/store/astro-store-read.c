@@ -452,15 +452,15 @@ list_task_ids_in_thread (GTask        *task,
 
   if (!ensure_reader (self, &error))
     {
-      g_task_return_error (task, error);
+      astro_thread_return_error (task, error);
       return;
     }
 
   ids = list_task_ids (self->reader, self->reader_statements, task_data, 0, &error);
   if (ids != NULL)
-    g_task_return_pointer (task, ids, (GDestroyNotify) g_ptr_array_unref);
+    astro_thread_return_pointer (task, ids, (GDestroyNotify) g_ptr_array_unref);
   else
-    g_task_return_error (task, error);
+    astro_thread_return_error (task, error);
 }
 
 /**

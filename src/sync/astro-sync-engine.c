@@ -5,7 +5,7 @@
  * The engine lives on the main thread; its streams live on the sync thread,
  * which has its own GMainContext and SoupSession. What the streams do comes
  * back to the main thread as copies (AstroShapeInfo), posted with
- * g_main_context_invoke, so properties and signals are main-thread only.
+ * astro_thread_post(), so properties and signals are main-thread only.
  */
 #define G_LOG_DOMAIN "astro-sync-engine"
 
@@ -247,8 +247,7 @@ on_stream_changed_cb (AstroShapeStream *stream,
   update->info.last_error = g_strdup (astro_shape_stream_get_last_error (stream));
   update->info.requests = astro_shape_stream_get_requests (stream);
 
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
-                              apply_shape_update, update, shape_update_free);
+  astro_thread_post (self->main_context, apply_shape_update, update, shape_update_free);
 }
 
 static void
@@ -305,8 +304,7 @@ on_refreshed_cb (GObject      *source,
       self->refresh_failed = TRUE;
       update->engine = g_object_ref (self);
       update->signed_out = TRUE;
-      g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
-                                  apply_shape_update, update, shape_update_free);
+      astro_thread_post (self->main_context, apply_shape_update, update, shape_update_free);
       return;
     }
 
@@ -347,8 +345,7 @@ on_stream_unauthorized_cb (AstroShapeStream *stream,
 
       update->engine = g_object_ref (self);
       update->signed_out = TRUE;
-      g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT,
-                                  apply_shape_update, update, shape_update_free);
+      astro_thread_post (self->main_context, apply_shape_update, update, shape_update_free);
       return;
     }
 
