@@ -173,9 +173,28 @@ on_summary_timeout_cb (gpointer data)
   /* Translators: the three parts are "N tasks", "N repositories", "N workspaces" */
   description = g_strdup_printf (_("The local copy holds %s, %s and %s."), tasks, repos, workspaces);
   gtk_inscription_set_text (self->summary_label, description);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->summary_label), description);
 
   return G_SOURCE_REMOVE;
+}
+
+/* The whole text, which a narrow window ellipsizes. Asked for, not set:
+ * a new tooltip text makes GTK look for the pointer at once, a round trip
+ * to the display server four times a second during a sync. */
+static gboolean
+on_summary_query_tooltip_cb (GtkWidget  *widget,
+                             int         x,
+                             int         y,
+                             gboolean    keyboard_mode,
+                             GtkTooltip *tooltip,
+                             gpointer    user_data)
+{
+  const char *text = gtk_inscription_get_text (GTK_INSCRIPTION (widget));
+
+  if (text == NULL || text[0] == '\0')
+    return FALSE;
+
+  gtk_tooltip_set_text (tooltip, text);
+  return TRUE;
 }
 
 static void
@@ -513,6 +532,9 @@ astro_window_init (AstroWindow *self)
   g_signal_connect_object (self->stack, "notify::visible-child-name",
                            G_CALLBACK (on_stack_child_changed_cb), self, G_CONNECT_SWAPPED);
   on_stack_child_changed_cb (self);
+
+  gtk_widget_set_has_tooltip (GTK_WIDGET (self->summary_label), TRUE);
+  g_signal_connect (self->summary_label, "query-tooltip", G_CALLBACK (on_summary_query_tooltip_cb), NULL);
 
   drop = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
   g_signal_connect_object (drop, "drop", G_CALLBACK (on_drop_cb), self, 0);
