@@ -6,6 +6,7 @@
 
 #include <glib/gi18n.h>
 #include <glib-unix.h>
+#include <malloc.h>
 #include <signal.h>
 
 #include "astro-application.h"
@@ -25,6 +26,11 @@ main (int   argc,
   g_autoptr(AstroApplication) app = NULL;
 
   astro_bench_probe_mark ("main");
+  /* glibc gives threads 8 malloc arenas per core; the app runs over 20
+   * threads, so on two cores our lower-priority threads end up sharing the
+   * main thread's arena, and the window waits whenever one of them is
+   * preempted holding its lock. One arena per thread, before any starts. */
+  mallopt (M_ARENA_MAX, 64);
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
