@@ -326,26 +326,30 @@ astro_thread_return_pointer (GTask          *task,
   post_return (task, ret);
 }
 
+static void
+return_number (GTask      *task,
+               ReturnKind  kind,
+               gssize      number)
+{
+  Return *ret = g_new0 (Return, 1);
+
+  ret->kind = kind;
+  ret->number = number;
+  post_return (task, ret);
+}
+
 void
 astro_thread_return_int (GTask  *task,
                          gssize  result)
 {
-  Return *ret = g_new0 (Return, 1);
-
-  ret->kind = RETURN_INT;
-  ret->number = result;
-  post_return (task, ret);
+  return_number (task, RETURN_INT, result);
 }
 
 void
 astro_thread_return_boolean (GTask    *task,
                              gboolean  result)
 {
-  Return *ret = g_new0 (Return, 1);
-
-  ret->kind = RETURN_BOOLEAN;
-  ret->number = result;
-  post_return (task, ret);
+  return_number (task, RETURN_BOOLEAN, result);
 }
 
 void
