@@ -48,6 +48,7 @@ struct _AstroTasksPage
 
   gboolean            has_tasks;
   gboolean            first_sync;
+  gboolean            me_unknown;     /* "Assigned to Me" with no account user */
 };
 
 G_DEFINE_FINAL_TYPE (AstroTasksPage, astro_tasks_page, ADW_TYPE_BIN)
@@ -71,6 +72,11 @@ update_empty_state (AstroTasksPage *self)
 
   if (self->search != NULL && self->search[0] != '\0')
     adw_status_page_set_description (self->empty_page, _("No task’s key or title matches the search"));
+  else if (self->me_unknown)
+    /* an access token in ASTROLABE_TOKEN does not say whose it is */
+    adw_status_page_set_description (self->empty_page,
+                                     _("Whose tasks are yours is not known: sign in, or set a personal "
+                                       "access token in ASTROLABE_TOKEN"));
   else if (gtk_drop_down_get_selected (self->status_dropdown) != 0 ||
            gtk_drop_down_get_selected (self->priority_dropdown) != 0 ||
            gtk_drop_down_get_selected (self->assignee_dropdown) != 0)
@@ -114,6 +120,7 @@ apply_filter (AstroTasksPage *self)
     }
   else if (assignee == 2)
     filter.assignee_id = "";
+  self->me_unknown = assignee == 1 && me == NULL;
   filter.sort = gtk_drop_down_get_selected (self->sort_dropdown) == 1
     ? ASTRO_TASK_SORT_UPDATED : ASTRO_TASK_SORT_STATUS;
 

@@ -119,6 +119,21 @@ class TasksTest(unittest.TestCase):
             uitest.task_row(self.window, task)
         uitest.screenshot("tasks-assigned-to-me.png")
 
+    def test_assigned_to_me_with_an_access_token(self):
+        # an access token does not say whose it is: the empty list says why
+        self.app.stop()
+        uitest.clear_local_copy()
+        token = self.server.login()["access_token"]
+        self.app = uitest.App(env={"ASTROLABE_SERVER": self.server.url, "ASTROLABE_TOKEN": token})
+        self.addCleanup(self.app.stop)
+        self.window = self.app.window()
+        first = self.organizations[0]
+        uitest.task_row(self.window, next(t for t in self.tasks if t["organization_id"] == first["id"]))
+        self.choose("Assignee", 1)
+        uitest.find(self.window, "the empty state", role_name="label",
+                    name_contains="Whose tasks are yours is not known")
+        uitest.screenshot("tasks-assigned-to-me-unknown.png")
+
     def test_detail_shows_the_work_on_a_task(self):
         first = self.organizations[0]
         workspaces = self.server.control("GET", "rows/workspaces")
