@@ -49,6 +49,9 @@
  * stack is taken */
 #define STACK_AFTER_US   8000
 #define STACK_DEPTH      40
+/* When it waits for a lock, the other threads' stacks too: the holder's */
+#define MAX_OTHERS       64
+#define OTHER_DEPTH      12
 
 typedef struct
 {
@@ -64,6 +67,13 @@ typedef struct
   void       *stack[STACK_DEPTH];
   gint        stack_depth;
   gint        stack_asked;
+  struct {
+    pid_t     tid;
+    gint      depth;
+    void     *frames[OTHER_DEPTH];
+  }           others[MAX_OTHERS];
+  gint        n_others;
+  pid_t       watchdog_tid;
   /* while a ping waits: what the main thread was found doing, every 2 ms */
   gint        seen_running;
   gint        seen_futex;      /* waiting for a lock */
@@ -136,7 +146,14 @@ read_schedstat (gint64 *ran,
 /* What the main thread is doing now, from /proc: running, or the system
  * call it waits in (x86-64 numbers). Whether its stack tells more: it runs,
  * or waits for a lock. */
-static gboolean
+typedef enum
+{
+  SEEN_ELSEWHERE,
+  SEEN_RUNNING,
+  SEEN_LOCK,
+} Seen;
+
+static Seen
 sample_main_thread (void)
 {
   char line[64] = "";
@@ -144,7 +161,7 @@ sample_main_thread (void)
   long number;
 
   if (file == NULL)
-    return FALSE;
+    return SEEN_ELSEWHERE;
   if (fgets (line, sizeof line, file) == NULL)
     line[0] = '\0';
   fclose (file);
@@ -152,20 +169,20 @@ sample_main_thread (void)
   if (g_str_has_prefix (line, "running"))
     {
       g_atomic_int_inc (&probe->seen_running);
-      return TRUE;
+      return SEEN_RUNNING;
     }
 
   number = strtol (line, NULL, 10);
   if (number == 202)                                   /* futex */
     {
       g_atomic_int_inc (&probe->seen_futex);
-      return TRUE;
+      return SEEN_LOCK;
     }
   else if (number == 7 || number == 271 || number == 232)  /* poll, ppoll, epoll_wait */
     g_atomic_int_inc (&probe->seen_poll);
   else
     g_atomic_int_inc (&probe->seen_other);
-  return FALSE;
+  return SEEN_ELSEWHERE;
 }
 
 /* In the main thread, interrupted: backtrace() is not async-signal-safe
@@ -174,23 +191,56 @@ sample_main_thread (void)
 static void
 on_stack_signal (int signal_number)
 {
-  if (g_atomic_int_get (&probe->stack_depth) == 0)
-    g_atomic_int_set (&probe->stack_depth, backtrace (probe->stack, STACK_DEPTH));
+  pid_t tid = (pid_t) syscall (SYS_gettid);
+  gint slot;
+
+  if (tid == probe->main_tid)
+    {
+      if (g_atomic_int_get (&probe->stack_depth) == 0)
+        g_atomic_int_set (&probe->stack_depth, backtrace (probe->stack, STACK_DEPTH));
+      return;
+    }
+
+  slot = g_atomic_int_add (&probe->n_others, 1);
+  if (slot >= MAX_OTHERS)
+    return;
+  g_atomic_int_set (&probe->others[slot].depth, 0);
+  probe->others[slot].tid = tid;
+  g_atomic_int_set (&probe->others[slot].depth, backtrace (probe->others[slot].frames, OTHER_DEPTH));
+}
+
+/* Every thread but this one: which holds the lock the main thread waits for */
+static void
+signal_other_threads (void)
+{
+  GDir *tasks = g_dir_open ("/proc/self/task", 0, NULL);
+  const char *name;
+
+  if (tasks == NULL)
+    return;
+  while ((name = g_dir_read_name (tasks)) != NULL)
+    {
+      pid_t tid = (pid_t) strtol (name, NULL, 10);
+
+      if (tid != probe->main_tid && tid != probe->watchdog_tid)
+        syscall (SYS_tgkill, getpid (), tid, SIGPROF);
+    }
+  g_dir_close (tasks);
 }
 
 /* The stack as JSON strings, "library(symbol+offset)": static functions
  * show as offsets, for addr2line. Main thread. */
 static char *
-take_stack (void)
+stack_json (void **frames,
+            gint   depth)
 {
   g_autoptr(GString) json = g_string_new ("[");
-  gint depth = g_atomic_int_get (&probe->stack_depth);
   char **symbols;
 
   if (depth <= 0)
     return g_strdup ("[]");
 
-  symbols = backtrace_symbols (probe->stack, depth);
+  symbols = backtrace_symbols (frames, depth);
   /* the first two frames are the handler and the signal trampoline */
   for (gint i = 2; symbols != NULL && i < depth; i++)
     {
@@ -204,6 +254,32 @@ take_stack (void)
   return g_string_free (g_steal_pointer (&json), FALSE);
 }
 
+/* The other threads' stacks, when they were taken: [{"thread", "stack"}] */
+static char *
+others_json (void)
+{
+  g_autoptr(GString) json = g_string_new ("[");
+  gint n = MIN (g_atomic_int_get (&probe->n_others), MAX_OTHERS);
+
+  for (gint i = 0; i < n; i++)
+    {
+      g_autofree char *path = g_strdup_printf ("/proc/self/task/%d/comm", (int) probe->others[i].tid);
+      g_autofree char *name = NULL;
+      g_autofree char *escaped = NULL;
+      g_autofree char *stack = stack_json (probe->others[i].frames,
+                                           g_atomic_int_get (&probe->others[i].depth));
+
+      if (!g_file_get_contents (path, &name, NULL, NULL))
+        name = g_strdup ("?");
+      g_strstrip (name);
+      escaped = g_strescape (name, NULL);
+      g_string_append_printf (json, "%s{\"thread\": \"%s\", \"stack\": %s}", i > 0 ? ", " : "",
+                              escaped, stack);
+    }
+  g_string_append_c (json, ']');
+  return g_string_free (g_steal_pointer (&json), FALSE);
+}
+
 static gboolean
 on_ping_cb (gpointer data)
 {
@@ -213,17 +289,19 @@ on_ping_cb (gpointer data)
 
   if (posted != 0 && now - posted >= STALL_MIN_US)
     {
-      g_autofree char *stack = take_stack ();
+      g_autofree char *stack = stack_json (probe->stack, g_atomic_int_get (&probe->stack_depth));
+      g_autofree char *others = others_json ();
 
       read_schedstat (&ran, &waited);
       log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
                  "\"ran_ms\": %.1f, \"waited_ms\": %.1f, \"seen\": {\"running\": %d, "
-                 "\"lock\": %d, \"display\": %d, \"other\": %d}, \"stack\": %s}",
+                 "\"lock\": %d, \"display\": %d, \"other\": %d}, \"stack\": %s, "
+                 "\"others\": %s}",
                  posted, (now - posted) / 1000.0,
                  (ran - probe->posted_ran_ns) / 1e6, (waited - probe->posted_waited_ns) / 1e6,
                  g_atomic_int_get (&probe->seen_running), g_atomic_int_get (&probe->seen_futex),
                  g_atomic_int_get (&probe->seen_poll), g_atomic_int_get (&probe->seen_other),
-                 stack);
+                 stack, others);
     }
 
   g_atomic_pointer_set (&probe->ping_posted, NULL);
@@ -235,6 +313,7 @@ on_ping_cb (gpointer data)
 static gpointer
 watchdog_thread (gpointer data)
 {
+  probe->watchdog_tid = (pid_t) syscall (SYS_gettid);
   for (;;)
     {
       gpointer posted;
@@ -243,15 +322,22 @@ watchdog_thread (gpointer data)
       posted = g_atomic_pointer_get (&probe->ping_posted);
       if (posted != NULL)
         {
-          if (sample_main_thread () &&
+          Seen seen = sample_main_thread ();
+
+          if (seen != SEEN_ELSEWHERE &&
               g_get_monotonic_time () - (gint64) GPOINTER_TO_SIZE (posted) >= STACK_AFTER_US &&
               g_atomic_int_compare_and_exchange (&probe->stack_asked, FALSE, TRUE))
-            syscall (SYS_tgkill, getpid (), probe->main_tid, SIGPROF);
+            {
+              syscall (SYS_tgkill, getpid (), probe->main_tid, SIGPROF);
+              if (seen == SEEN_LOCK)
+                signal_other_threads ();
+            }
           continue;
         }
 
       read_schedstat (&probe->posted_ran_ns, &probe->posted_waited_ns);
       g_atomic_int_set (&probe->stack_depth, 0);
+      g_atomic_int_set (&probe->n_others, 0);
       g_atomic_int_set (&probe->stack_asked, FALSE);
       g_atomic_int_set (&probe->seen_running, 0);
       g_atomic_int_set (&probe->seen_futex, 0);
