@@ -11,14 +11,22 @@ typedef struct
   AstroChangeKind  kind;
   guint32          present;  /* bit i: column i was given */
   guint            n_values;
-  char           **values;
+  char           **values;   /* the strings are in the batch's chunks */
 } Change;
+
+/* A batch of a first sync holds some 150,000 values. Freed one by one, on
+ * the sync thread, that was 150,000 frees, many taking the malloc arena's
+ * lock; when the thread (which runs at a lower priority) was preempted
+ * holding it, the window waited. In chunks, freeing a batch is a few
+ * hundred frees. Below 64 KB, so a free does not consolidate the arena. */
+#define STRINGS_BLOCK_SIZE (16 * 1024)
 
 struct _AstroBatch
 {
   gatomicrefcount   ref_count;
   const AstroTable *table;
   GArray           *changes;
+  GPtrArray        *strings;          /* GStringChunk: the values; the last one is filled */
   AstroShapeState  *state;
   gboolean          reset;
   GArray           *txids;            /* gint64: the transactions the changes came from */
@@ -33,9 +41,23 @@ change_clear (gpointer data)
 {
   Change *change = data;
 
-  for (guint i = 0; i < change->n_values; i++)
-    g_free (change->values[i]);
   g_free (change->values);
+}
+
+static GPtrArray *
+strings_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) g_string_chunk_free);
+}
+
+static char *
+keep_string (AstroBatch *self,
+             const char *value)
+{
+  if (self->strings->len == 0)
+    g_ptr_array_add (self->strings, g_string_chunk_new (STRINGS_BLOCK_SIZE));
+
+  return g_string_chunk_insert (g_ptr_array_index (self->strings, self->strings->len - 1), value);
 }
 
 AstroBatch *
@@ -50,6 +72,7 @@ astro_batch_new (const AstroTable *table)
   self->table = table;
   self->changes = g_array_new (FALSE, FALSE, sizeof (Change));
   g_array_set_clear_func (self->changes, change_clear);
+  self->strings = strings_new ();
   self->txids = g_array_new (FALSE, FALSE, sizeof (gint64));
   return self;
 }
@@ -72,6 +95,7 @@ astro_batch_unref (AstroBatch *self)
     return;
 
   g_array_unref (self->changes);
+  g_ptr_array_unref (self->strings);
   g_array_unref (self->txids);
   astro_shape_state_free (self->state);
   g_free (self);
@@ -129,9 +153,10 @@ astro_batch_take_value (AstroBatch *self,
   g_return_if_fail (column < self->table->n_columns);
 
   change = &g_array_index (self->changes, Change, self->changes->len - 1);
-  g_free (change->values[column]);
-  change->values[column] = value;
+  /* a value given twice leaves the first in the chunk, with the batch */
+  change->values[column] = value != NULL ? keep_string (self, value) : NULL;
   change->present |= 1u << column;
+  g_free (value);
 }
 
 /* Columns the table does not have are ignored: the server may be newer. */
@@ -175,6 +200,12 @@ astro_batch_steal_changes (AstroBatch *self,
   g_array_set_clear_func (from->changes, NULL);
   g_array_set_size (from->changes, 0);
   g_array_set_clear_func (from->changes, change_clear);
+  /* and so do the chunks they are in; self fills its own last chunk still */
+  for (guint i = 0; i < from->strings->len; i++)
+    g_ptr_array_insert (self->strings, 0, g_steal_pointer (&g_ptr_array_index (from->strings, i)));
+  g_ptr_array_set_free_func (from->strings, NULL);
+  g_ptr_array_set_size (from->strings, 0);
+  g_ptr_array_set_free_func (from->strings, (GDestroyNotify) g_string_chunk_free);
 
   g_array_append_vals (self->txids, from->txids->data, from->txids->len);
   g_array_set_size (from->txids, 0);
