@@ -1663,6 +1663,60 @@ test_local_repos (Fixture       *fixture,
   g_assert_null (got);
 }
 
+/* Stolen changes keep their values when the batch they came from is gone,
+ * and both batches take new values after */
+static void
+test_batch_steal_keeps_values (void)
+{
+  g_autoptr(AstroBatch) into = astro_batch_new (astro_table_lookup ("tasks"));
+  AstroBatch *from = astro_batch_new (astro_table_lookup ("tasks"));
+  AstroChangeKind kind;
+  guint32 present;
+  char * const *values;
+  int title = astro_table_column_index (astro_table_lookup ("tasks"), "title");
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("from-%u", i);
+      g_autofree char *text = g_strdup_printf ("Task %u: %s", i, "a title long enough to fill chunks");
+
+      astro_batch_add (from, ASTRO_CHANGE_INSERT);
+      astro_batch_set_value (from, "id", id);
+      astro_batch_set_value (from, "title", text);
+    }
+  astro_batch_add (into, ASTRO_CHANGE_INSERT);
+  astro_batch_set_value (into, "id", "into-0");
+
+  astro_batch_steal_changes (into, from);
+  g_assert_cmpuint (astro_batch_get_n_changes (from), ==, 0);
+  astro_batch_add (from, ASTRO_CHANGE_UPDATE);
+  astro_batch_set_value (from, "id", "from-again");
+  astro_batch_unref (from);
+
+  astro_batch_add (into, ASTRO_CHANGE_DELETE);
+  astro_batch_set_value (into, "id", "into-last");
+  astro_batch_take_value (into, title, NULL);
+
+  g_assert_cmpuint (astro_batch_get_n_changes (into), ==, 2002);
+  astro_batch_get_change (into, 0, &kind, &present, &values);
+  g_assert_cmpstr (values[0], ==, "into-0");
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("from-%u", i);
+      g_autofree char *text = g_strdup_printf ("Task %u: %s", i, "a title long enough to fill chunks");
+
+      astro_batch_get_change (into, i + 1, &kind, &present, &values);
+      g_assert_cmpint (kind, ==, ASTRO_CHANGE_INSERT);
+      g_assert_cmpstr (values[0], ==, id);
+      g_assert_cmpstr (values[title], ==, text);
+    }
+  astro_batch_get_change (into, 2001, &kind, &present, &values);
+  g_assert_cmpint (kind, ==, ASTRO_CHANGE_DELETE);
+  g_assert_cmpstr (values[0], ==, "into-last");
+  g_assert_null (values[title]);
+  g_assert_true (present & (1u << title));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1686,6 +1740,7 @@ main (int   argc,
   ADD_UNOPENED ("/store/corrupt/not-a-database", test_corrupt_not_a_database, GINT_TO_POINTER (1));
   ADD ("/store/corrupt/damaged-schema", test_corrupt_damaged_schema);
   ADD ("/store/checkpoint/while-open-not-on-close", test_checkpoint_in_background);
+  g_test_add_func ("/store/batch/steal-keeps-values", test_batch_steal_keeps_values);
   ADD ("/store/apply/insert", test_apply_insert);
   ADD ("/store/apply/update-merges", test_apply_update_merges);
   ADD ("/store/apply/insert-replaces-whole-row", test_apply_insert_replaces_whole_row);
