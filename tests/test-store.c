@@ -1258,6 +1258,43 @@ read_ahead_in_thread (gpointer data)
   return astro_store_read_rows_in_thread (read->store, "tasks", read->ids, 3, &read->pending, &read->error);
 }
 
+static void
+on_counted_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+/* Counted on the worker, as the window's footer does: the same counts as
+ * the main thread's */
+static void
+test_count_rows_async (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  static const char * const tables[] = { "tasks", "repositories", NULL };
+  g_autoptr(AstroBatch) batch = tasks_batch ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GArray) counts = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_task (batch, "t1", "o1", "One", "todo", "1", "2026-01-01T01:00:00Z");
+  add_task (batch, "t2", "o1", "Two", "done", "2", "2026-01-01T02:00:00Z");
+  apply_ok (fixture, batch);
+
+  astro_store_count_rows_async (fixture->store, tables, NULL, on_counted_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  counts = astro_store_count_rows_finish (fixture->store, result, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (counts->len, ==, 2);
+  g_assert_cmpint (g_array_index (counts, gint64, 0), ==, 2);
+  g_assert_cmpint (g_array_index (counts, gint64, 0), ==, astro_store_count_rows (fixture->store, "tasks", NULL));
+  g_assert_cmpint (g_array_index (counts, gint64, 1), ==, 0);
+}
+
 /* A model's worker reads the rows it is about to show: the same rows, and
  * the same writes waiting, as the main thread's look-ups give */
 static void
@@ -1760,6 +1797,7 @@ main (int   argc,
   ADD ("/store/read/task-work", test_task_work);
   ADD ("/store/read/user-names", test_user_names);
   ADD ("/store/read/rows-in-thread", test_read_rows_in_thread);
+  ADD ("/store/read/count-async", test_count_rows_async);
   ADD ("/store/write/before-batches", test_write_before_batches);
   ADD ("/store/write/wait", test_wait_for_writes);
   ADD ("/store/read/tasks-use-index", test_list_tasks_uses_index);

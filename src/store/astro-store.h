@@ -132,6 +132,14 @@ void             astro_store_list_task_ids_async (AstroStore             *self,
 GPtrArray       *astro_store_list_task_ids_finish (AstroStore            *self,
                                                   GAsyncResult           *result,
                                                   GError                **error);
+void             astro_store_count_rows_async    (AstroStore             *self,
+                                                  const char * const     *tables,
+                                                  GCancellable           *cancellable,
+                                                  GAsyncReadyCallback     callback,
+                                                  gpointer                user_data);
+GArray          *astro_store_count_rows_finish   (AstroStore             *self,
+                                                  GAsyncResult           *result,
+                                                  GError                **error);
 GHashTable      *astro_store_read_rows_in_thread (AstroStore            *self,
                                                   const char            *table_name,
                                                   GPtrArray             *ids,
