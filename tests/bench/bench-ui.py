@@ -103,6 +103,8 @@ def stall_details(app, start_us, end_us, origin_us):
                       "seen": stall.get("seen"),
                       # where the main thread was, once it had run 8 ms of the stall
                       "stack": stall.get("stack"),
+                      # when it waited for a lock, every other thread's: the holder's is there
+                      "others": stall.get("others"),
                       "frame_layout_ms": frame["layout_ms"] if frame else None,
                       "frame_paint_ms": frame["paint_ms"] if frame else None,
                       "after": last_mark["what"] if last_mark else None})
