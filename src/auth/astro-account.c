@@ -229,14 +229,32 @@ member_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-/* A sign-in answer: {"access_token","refresh_token","user":{"id","email"}} */
+/* The session in a sign-in answer:
+ * {"access_token","refresh_token","user":{"id","email"}}. Whether it has
+ * the tokens and the user's id. */
+static gboolean
+read_session (JsonObject  *answer,
+              const char **access,
+              const char **refresh,
+              const char **id,
+              const char **email)
+{
+  JsonObject *user = json_object_has_member (answer, "user")
+                     ? json_object_get_object_member (answer, "user") : NULL;
+
+  *access = member_string (answer, "access_token");
+  *refresh = member_string (answer, "refresh_token");
+  *id = user != NULL ? member_string (user, "id") : NULL;
+  *email = user != NULL ? member_string (user, "email") : NULL;
+  return *access != NULL && *refresh != NULL && *id != NULL;
+}
+
 static gboolean
 accept_sign_in (AstroAccount  *self,
                 JsonObject    *answer,
                 guint          status,
                 GError       **error)
 {
-  JsonObject *user;
   const char *access, *refresh, *id, *email;
 
   if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
@@ -252,12 +270,7 @@ accept_sign_in (AstroAccount  *self,
       return FALSE;
     }
 
-  access = member_string (answer, "access_token");
-  refresh = member_string (answer, "refresh_token");
-  user = json_object_has_member (answer, "user") ? json_object_get_object_member (answer, "user") : NULL;
-  id = user != NULL ? member_string (user, "id") : NULL;
-  email = user != NULL ? member_string (user, "email") : NULL;
-  if (access == NULL || refresh == NULL || id == NULL || email == NULL)
+  if (!read_session (answer, &access, &refresh, &id, &email) || email == NULL)
     {
       g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_FAILED,
                    _("The server's sign-in answer is incomplete"));
@@ -567,17 +580,16 @@ astro_account_read_keyring_finish (AstroAccount  *self,
   return g_task_propagate_boolean (G_TASK (result), error) && astro_account_is_signed_in (self);
 }
 
-/* The network and keyring part of signing in, safe on any thread. A NULL
- * email means the secret is a personal token. */
-static gboolean
-sign_in_request (AstroAccount  *self,
-                 const char    *email,
-                 const char    *secret,
-                 GError       **error)
+/* POSTs an email and password, or (a NULL email) a personal token, for a
+ * session. Safe on any thread. */
+static JsonObject *
+post_credentials (AstroAccount  *self,
+                  const char    *email,
+                  const char    *secret,
+                  guint         *status,
+                  GError       **error)
 {
   g_autoptr(JsonBuilder) body = json_builder_new ();
-  g_autoptr(JsonObject) answer = NULL;
-  guint status = 0;
 
   json_builder_begin_object (body);
   if (email != NULL)
@@ -591,8 +603,22 @@ sign_in_request (AstroAccount  *self,
   json_builder_add_string_value (body, secret);
   json_builder_end_object (body);
 
-  answer = post_json (self, email != NULL ? "/api/auth/login" : "/api/auth/token",
-                      body, NULL, &status, error);
+  return post_json (self, email != NULL ? "/api/auth/login" : "/api/auth/token",
+                    body, NULL, status, error);
+}
+
+/* The network and keyring part of signing in, safe on any thread. A NULL
+ * email means the secret is a personal token. */
+static gboolean
+sign_in_request (AstroAccount  *self,
+                 const char    *email,
+                 const char    *secret,
+                 GError       **error)
+{
+  g_autoptr(JsonObject) answer = NULL;
+  guint status = 0;
+
+  answer = post_credentials (self, email, secret, &status, error);
   if (answer == NULL)
     return FALSE;
 
@@ -718,19 +744,12 @@ static char *
 exchange_environment_token (AstroAccount  *self,
                             GError       **error)
 {
-  g_autoptr(JsonBuilder) body = json_builder_new ();
   g_autoptr(JsonObject) answer = NULL;
-  const char *access, *refresh, *id;
-  JsonObject *user;
+  const char *access, *refresh, *id, *email;
   Identified *identified;
   guint status = 0;
 
-  json_builder_begin_object (body);
-  json_builder_set_member_name (body, "token");
-  json_builder_add_string_value (body, g_getenv ("ASTROLABE_TOKEN"));
-  json_builder_end_object (body);
-
-  answer = post_json (self, "/api/auth/token", body, NULL, &status, error);
+  answer = post_credentials (self, NULL, g_getenv ("ASTROLABE_TOKEN"), &status, error);
   if (answer == NULL)
     return NULL;
 
@@ -741,11 +760,7 @@ exchange_environment_token (AstroAccount  *self,
       return NULL;
     }
 
-  access = member_string (answer, "access_token");
-  refresh = member_string (answer, "refresh_token");
-  user = json_object_has_member (answer, "user") ? json_object_get_object_member (answer, "user") : NULL;
-  id = user != NULL ? member_string (user, "id") : NULL;
-  if (status != SOUP_STATUS_OK || access == NULL || refresh == NULL || id == NULL)
+  if (status != SOUP_STATUS_OK || !read_session (answer, &access, &refresh, &id, &email))
     {
       g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
                    _("The server could not exchange the token in ASTROLABE_TOKEN (%u)"), status);

@@ -26,7 +26,7 @@ struct _AstroBatch
   gatomicrefcount   ref_count;
   const AstroTable *table;
   GArray           *changes;
-  GPtrArray        *strings;          /* GStringChunk: the values; the last one is filled */
+  GPtrArray        *strings;          /* GStringChunk: the values; new ones go in the last */
   AstroShapeState  *state;
   gboolean          reset;
   GArray           *txids;            /* gint64: the transactions the changes came from */
@@ -200,12 +200,9 @@ astro_batch_steal_changes (AstroBatch *self,
   g_array_set_clear_func (from->changes, NULL);
   g_array_set_size (from->changes, 0);
   g_array_set_clear_func (from->changes, change_clear);
-  /* and so do the chunks they are in; self fills its own last chunk still */
-  for (guint i = 0; i < from->strings->len; i++)
-    g_ptr_array_insert (self->strings, 0, g_steal_pointer (&g_ptr_array_index (from->strings, i)));
-  g_ptr_array_set_free_func (from->strings, NULL);
-  g_ptr_array_set_size (from->strings, 0);
-  g_ptr_array_set_free_func (from->strings, (GDestroyNotify) g_string_chunk_free);
+  /* and so do the chunks they are in */
+  g_ptr_array_extend_and_steal (self->strings, g_steal_pointer (&from->strings));
+  from->strings = strings_new ();
 
   g_array_append_vals (self->txids, from->txids->data, from->txids->len);
   g_array_set_size (from->txids, 0);
