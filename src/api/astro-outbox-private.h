@@ -27,6 +27,7 @@ struct _AstroOutbox
   gpointer                auth_data;
   gboolean                refreshing;
   gint64                  refreshed_at;
+  char                   *renew_error;     /* the last renewal failed for now */
 
   AstroBackoff            backoff;
   GHashTable             *in_flight;      /* outbox ids (gint64 *) */

@@ -184,10 +184,13 @@ on_refreshed_cb (GObject      *source,
   self->refreshing = FALSE;
   self->refreshed_at = g_get_monotonic_time ();
   token = g_task_propagate_pointer (G_TASK (result), &error);
+  g_clear_pointer (&self->renew_error, g_free);
+  if (error != NULL && error->domain == G_IO_ERROR)
+    self->renew_error = g_strdup_printf (_("Could not renew the sign-in: %s"), error->message);
   if (token == NULL)
     {
       /* the writes stay queued: signing in again sends them */
-      _astro_outbox_set_online (self, TRUE, error->message);
+      _astro_outbox_set_online (self, TRUE, self->renew_error ? self->renew_error : error->message);
     }
 
   _astro_outbox_pump (self);
@@ -358,6 +361,15 @@ on_answer_cb (GObject      *source,
           store_state (self, change);
           refresh_token (self);
           return;  /* the refresh pumps */
+        }
+      /* a renewal the server could not make now is tried again when the
+       * write goes again, on the back-off */
+      if (self->renew_error != NULL)
+        {
+          self->refreshed_at = 0;
+          retry_later (self, request->id, status, 0, self->renew_error);
+          _astro_outbox_set_online (self, TRUE, self->renew_error);
+          return;
         }
       retry_later (self, request->id, status, 60 * 1000, _("The server refused the sign-in"));
       _astro_outbox_set_online (self, TRUE, _("Signed out: sign in again to send your changes"));

@@ -256,6 +256,7 @@ astro_outbox_finalize (GObject *object)
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_pointer (&self->server_url, g_free);
   g_clear_pointer (&self->last_error, g_free);
+  g_clear_pointer (&self->renew_error, g_free);
   astro_backoff_clear (&self->backoff);
 
   G_OBJECT_CLASS (astro_outbox_parent_class)->finalize (object);

@@ -717,6 +717,14 @@ identified_free (gpointer data)
   g_free (identified);
 }
 
+/* An answer that says "not now" rather than "no" */
+static gboolean
+is_busy (guint status)
+{
+  return status == SOUP_STATUS_REQUEST_TIMEOUT || status == 429 ||
+         SOUP_STATUS_IS_SERVER_ERROR (status);
+}
+
 /* In the account's main context: the store's reading connection tells the
  * window and astrolabe-ctl whose tasks are "mine". Only the user: the saved
  * email picks a keyring sign-in, which an environment's token is not. */
@@ -757,6 +765,14 @@ exchange_environment_token (AstroAccount  *self,
     {
       g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_SIGNED_OUT,
                    _("The token in ASTROLABE_TOKEN was refused"));
+      return NULL;
+    }
+
+  if (is_busy (status))
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_UNREACHABLE,
+                   _("The server at %s could not exchange the token in ASTROLABE_TOKEN now (%u)"),
+                   self->server_url, status);
       return NULL;
     }
 
@@ -826,6 +842,15 @@ astro_account_refresh (AstroAccount  *self,
   if (answer == NULL)
     return NULL;
 
+  /* the refresh token is still good: only a refusal signs out */
+  if (is_busy (status))
+    {
+      g_set_error (error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_UNREACHABLE,
+                   _("The server at %s could not renew the sign-in now (%u)"),
+                   self->server_url, status);
+      return NULL;
+    }
+
   access = member_string (answer, "access_token");
   new_refresh = member_string (answer, "refresh_token");
   if (status != SOUP_STATUS_OK || access == NULL || new_refresh == NULL)
@@ -843,6 +868,24 @@ astro_account_refresh (AstroAccount  *self,
   set_tokens (self, access, new_refresh);
   self->refreshed_at = g_get_monotonic_time ();
   return g_strdup (access);
+}
+
+/* An AstroRefreshFunc and AstroOutboxRefreshFunc over @account: a server
+ * that cannot renew now is a G_IO_ERROR, which the caller tries again
+ * later; any other error is a refusal, and signs out. */
+char *
+astro_account_renew (gpointer   account,
+                     GError   **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  char *token = astro_account_refresh (ASTRO_ACCOUNT (account), &local_error);
+
+  if (g_error_matches (local_error, ASTRO_ACCOUNT_ERROR, ASTRO_ACCOUNT_ERROR_UNREACHABLE))
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE, local_error->message);
+  else if (local_error != NULL)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+
+  return token;
 }
 
 /* The server forgets the session (best effort: signing out works offline

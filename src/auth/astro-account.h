@@ -61,6 +61,8 @@ gboolean      astro_account_sign_in_finish  (AstroAccount  *self,
                                              GError       **error);
 char         *astro_account_refresh         (AstroAccount  *self,
                                              GError       **error);
+char         *astro_account_renew           (gpointer       account,
+                                             GError       **error);
 gboolean      astro_account_sign_out        (AstroAccount  *self,
                                              GError       **error);
 void          astro_account_sign_out_async  (AstroAccount        *self,

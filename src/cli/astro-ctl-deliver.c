@@ -46,13 +46,6 @@ account_token (gpointer user_data)
   return astro_account_dup_access_token (ASTRO_ACCOUNT (user_data));
 }
 
-static char *
-account_refresh (gpointer   user_data,
-                 GError   **error)
-{
-  return astro_account_refresh (ASTRO_ACCOUNT (user_data), error);
-}
-
 /* Whether what we wait for is over. */
 static gboolean
 delivery_done (Delivery *delivery)
@@ -191,7 +184,7 @@ astro_ctl_deliver (AstroStore *store,
     }
 
   outbox = astro_outbox_new (store, astro_account_get_server_url (account));
-  astro_outbox_set_auth (outbox, account_token, account_refresh, account);
+  astro_outbox_set_auth (outbox, account_token, astro_account_renew, account);
   /* knobs for tests and soaks */
   astro_outbox_set_backoff (outbox, env_uint ("ASTRO_OUTBOX_BACKOFF_MS"), env_uint ("ASTRO_OUTBOX_BACKOFF_MAX_MS"));
   if (env_uint ("ASTRO_OUTBOX_SETTLE_MS") > 0)
@@ -205,7 +198,7 @@ astro_ctl_deliver (AstroStore *store,
   options.mode = ASTRO_SYNC_MODE_PROXY;
   options.server_url = astro_account_get_server_url (account);
   options.access_token = token;
-  options.refresh_func = account_refresh;
+  options.refresh_func = astro_account_renew;
   options.refresh_data = account;
   options.backoff_initial_ms = env_uint ("ASTRO_SYNC_BACKOFF_MS");
   options.backoff_max_ms = env_uint ("ASTRO_SYNC_BACKOFF_MAX_MS");

@@ -32,13 +32,6 @@ env_uint (const char *name)
   return value != NULL ? (guint) g_ascii_strtoull (value, NULL, 10) : 0;
 }
 
-static char *
-account_refresh (gpointer   user_data,
-                 GError   **error)
-{
-  return astro_account_refresh (ASTRO_ACCOUNT (user_data), error);
-}
-
 static void
 print_progress (SyncRun *run)
 {
@@ -203,7 +196,7 @@ astro_ctl_sync (int    argc,
       options.mode = ASTRO_SYNC_MODE_PROXY;
       options.server_url = astro_account_get_server_url (account);
       options.access_token = token;
-      options.refresh_func = account_refresh;
+      options.refresh_func = astro_account_renew;
       options.refresh_data = account;
     }
 

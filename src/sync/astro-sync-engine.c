@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "astro-backoff.h"
 #include "astro-sync-engine.h"
 #include "astro-thread.h"
 
@@ -30,6 +31,7 @@ struct _AstroSyncEngine
   char             *message;
   gboolean          up_to_date;
   gboolean          signed_out;
+  char             *refresh_error;   /* a renewal that failed for now */
   GThread          *thread;
 
   /* set before the thread starts, then read-only */
@@ -59,6 +61,9 @@ struct _AstroSyncEngine
   gboolean          refreshing;
   gboolean          refresh_failed;   /* signed out: no second try */
   gint64            refreshed_at;
+  AstroBackoff      refresh_backoff;
+  GSource          *refresh_retry;    /* the server could not renew: again later */
+  gboolean          refresh_error_shown;
 
   /* refreshes running on a worker: stop waits for them, as they use the
    * caller's refresh_data, which may go once stop returns */
@@ -150,6 +155,13 @@ update_status (AstroSyncEngine *self)
         status = ASTRO_SYNC_STATUS_SYNCING;
     }
 
+  /* the shapes wait for the sign-in, and say nothing of it */
+  if (self->refresh_error != NULL)
+    {
+      status = ASTRO_SYNC_STATUS_ERROR;
+      message = self->refresh_error;
+    }
+
   if (self->thread == NULL)
     status = ASTRO_SYNC_STATUS_OFFLINE;
   else if (self->signed_out)
@@ -184,6 +196,8 @@ typedef struct
   guint            index;
   AstroShapeInfo   info;
   gboolean         signed_out;
+  gboolean         refresh;          /* refresh_error is news */
+  char            *refresh_error;
 } ShapeUpdate;
 
 static gboolean
@@ -194,6 +208,11 @@ apply_shape_update (gpointer data)
 
   if (update->signed_out)
     self->signed_out = TRUE;
+  else if (update->refresh)
+    {
+      g_free (self->refresh_error);
+      self->refresh_error = g_steal_pointer (&update->refresh_error);
+    }
   else
     {
       shape_info_copy (&g_array_index (self->shapes, AstroShapeInfo, update->index), &update->info);
@@ -210,6 +229,7 @@ shape_update_free (gpointer data)
   ShapeUpdate *update = data;
 
   shape_info_clear (&update->info);
+  g_free (update->refresh_error);
   g_object_unref (update->engine);
   g_free (update);
 }
@@ -285,6 +305,69 @@ refresh_in_thread (GTask        *task,
 }
 
 static void
+post_refresh_error (AstroSyncEngine *self,
+                    const char      *message)
+{
+  ShapeUpdate *update = g_new0 (ShapeUpdate, 1);
+
+  update->engine = g_object_ref (self);
+  update->refresh = TRUE;
+  update->refresh_error = g_strdup (message);
+  astro_thread_post (self->main_context, apply_shape_update, update, shape_update_free);
+}
+
+static void on_refreshed_cb (GObject      *source,
+                             GAsyncResult *result,
+                             gpointer      user_data);
+
+static void
+start_refresh (AstroSyncEngine *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (self->refresh_retry != NULL)
+    {
+      g_source_destroy (self->refresh_retry);
+      g_clear_pointer (&self->refresh_retry, g_source_unref);
+    }
+
+  self->refreshing = TRUE;
+  g_mutex_lock (&self->refresh_lock);
+  self->refreshes_running++;
+  g_mutex_unlock (&self->refresh_lock);
+  task = g_task_new (self, NULL, on_refreshed_cb, NULL);
+  g_task_run_in_thread (task, refresh_in_thread);
+}
+
+static gboolean
+refresh_again_cb (gpointer data)
+{
+  AstroSyncEngine *self = data;
+
+  start_refresh (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* The server could not renew the sign-in now (unreachable, or busy): the
+ * refresh token is still good, so the shapes wait, and the person is not
+ * asked to sign in again over a network blip. */
+static void
+refresh_later (AstroSyncEngine *self,
+               const char      *reason)
+{
+  guint delay = astro_backoff_next (&self->refresh_backoff, 0);
+  g_autofree char *message = g_strdup_printf (_("Could not renew the sign-in: %s"), reason);
+
+  g_message ("%s; trying again in %u ms", message, delay);
+  self->refresh_error_shown = TRUE;
+  post_refresh_error (self, message);
+
+  self->refresh_retry = g_timeout_source_new (delay);
+  g_source_set_callback (self->refresh_retry, refresh_again_cb, self, NULL);
+  g_source_attach (self->refresh_retry, self->sync_context);
+}
+
+static void
 on_refreshed_cb (GObject      *source,
                  GAsyncResult *result,
                  gpointer      user_data)
@@ -295,6 +378,12 @@ on_refreshed_cb (GObject      *source,
 
   self->refreshing = FALSE;
   token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  if (error != NULL && error->domain == G_IO_ERROR)
+    {
+      refresh_later (self, error->message);
+      return;
+    }
 
   if (token == NULL)
     {
@@ -316,6 +405,12 @@ on_refreshed_cb (GObject      *source,
   g_mutex_unlock (&self->token_lock);
 
   self->refreshed_at = g_get_monotonic_time ();
+  astro_backoff_reset (&self->refresh_backoff);
+  if (self->refresh_error_shown)
+    {
+      self->refresh_error_shown = FALSE;
+      post_refresh_error (self, NULL);
+    }
   retry_unauthorized (self);
 }
 
@@ -325,11 +420,10 @@ static void
 on_stream_unauthorized_cb (AstroShapeStream *stream,
                            AstroSyncEngine  *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   /* a refused refresh signed out: the streams that hear 401 after it
-   * wait for the stop that follows */
-  if (self->refreshing || self->refresh_failed)
+   * wait for the stop that follows; one that failed for now is tried
+   * again on its own time */
+  if (self->refreshing || self->refresh_failed || self->refresh_retry != NULL)
     return;
 
   /* a request sent just before the last refresh finished: its token was old */
@@ -349,12 +443,7 @@ on_stream_unauthorized_cb (AstroShapeStream *stream,
       return;
     }
 
-  self->refreshing = TRUE;
-  g_mutex_lock (&self->refresh_lock);
-  self->refreshes_running++;
-  g_mutex_unlock (&self->refresh_lock);
-  task = g_task_new (self, NULL, on_refreshed_cb, NULL);
-  g_task_run_in_thread (task, refresh_in_thread);
+  start_refresh (self);
 }
 
 static void
@@ -364,6 +453,9 @@ on_network_changed_cb (GNetworkMonitor *monitor,
 {
   if (!available)
     return;
+
+  if (self->refresh_retry != NULL)
+    start_refresh (self);
 
   for (guint i = 0; i < self->streams->len; i++)
     {
@@ -410,6 +502,9 @@ sync_thread (gpointer data)
                                                  "user-agent", "Astrolabe/" PACKAGE_VERSION " ",
                                                  NULL);
   self->streams = g_ptr_array_new_with_free_func (g_object_unref);
+  astro_backoff_init (&self->refresh_backoff,
+                      self->backoff_initial_ms ? self->backoff_initial_ms : 1000,
+                      self->backoff_max_ms ? self->backoff_max_ms : 32000);
 
   for (guint i = 0; i < self->shapes->len; i++)
     {
@@ -445,6 +540,13 @@ sync_thread (gpointer data)
       g_signal_handlers_disconnect_by_data (stream, self);
       astro_shape_stream_stop (stream);
     }
+  if (self->refresh_retry != NULL)
+    {
+      g_source_destroy (self->refresh_retry);
+      g_clear_pointer (&self->refresh_retry, g_source_unref);
+    }
+  astro_backoff_clear (&self->refresh_backoff);
+  self->refresh_error_shown = FALSE;
   g_signal_handlers_disconnect_by_data (self->network_monitor, self);
   g_clear_object (&self->network_monitor);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
@@ -473,6 +575,8 @@ retry_all (gpointer data)
 {
   AstroSyncEngine *self = data;
 
+  if (self->refresh_retry != NULL)
+    start_refresh (self);
   for (guint i = 0; self->streams != NULL && i < self->streams->len; i++)
     astro_shape_stream_retry_now (g_ptr_array_index (self->streams, i));
   return G_SOURCE_REMOVE;
@@ -536,6 +640,7 @@ astro_sync_engine_finalize (GObject *object)
   g_clear_pointer (&self->shapes, g_array_unref);
   g_clear_pointer (&self->saved, g_ptr_array_unref);
   g_clear_pointer (&self->message, g_free);
+  g_clear_pointer (&self->refresh_error, g_free);
   g_clear_pointer (&self->server_url, g_free);
   g_clear_pointer (&self->organization_ids, g_strfreev);
   g_clear_pointer (&self->tables, g_strfreev);
@@ -683,6 +788,7 @@ astro_sync_engine_start (AstroSyncEngine *self)
     }
 
   self->signed_out = FALSE;
+  g_clear_pointer (&self->refresh_error, g_free);
   /* a refresh cut short by the last stop never reported back */
   self->refreshing = FALSE;
   self->refresh_failed = FALSE;
@@ -712,6 +818,7 @@ astro_sync_engine_stop (AstroSyncEngine *self)
   g_mutex_unlock (&self->refresh_lock);
 
   /* updates the sync thread posted before it stopped are stale now */
+  g_clear_pointer (&self->refresh_error, g_free);
   update_status (self);
 }
 

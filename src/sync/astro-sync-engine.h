@@ -22,7 +22,9 @@ typedef enum
   ASTRO_SYNC_STATUS_SIGNED_OUT,  /* the token was refused and could not be renewed */
 } AstroSyncStatus;
 
-/* Runs in a worker thread; returns the new access token or NULL with @error. */
+/* Runs in a worker thread; returns the new access token, or NULL with
+ * @error: a G_IO_ERROR (the server cannot renew now) is tried again with
+ * back-off, any other error signs out. */
 typedef char *(*AstroRefreshFunc) (gpointer   user_data,
                                    GError   **error);
 

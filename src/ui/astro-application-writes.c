@@ -56,13 +56,6 @@ account_token (gpointer user_data)
   return astro_account_dup_access_token (ASTRO_ACCOUNT (user_data));
 }
 
-static char *
-account_refresh (gpointer   user_data,
-                 GError   **error)
-{
-  return astro_account_refresh (ASTRO_ACCOUNT (user_data), error);
-}
-
 static void
 toast (AstroApplication *self,
        const char       *message)
@@ -793,7 +786,7 @@ _astro_application_writes_start (AstroApplication *self)
   self->outbox = astro_outbox_new (self->store, astro_account_get_server_url (self->account));
   /* the outbox calls back with the account from its worker thread */
   g_object_set_data_full (G_OBJECT (self->outbox), "account", g_object_ref (self->account), g_object_unref);
-  astro_outbox_set_auth (self->outbox, account_token, account_refresh, self->account);
+  astro_outbox_set_auth (self->outbox, account_token, astro_account_renew, self->account);
   /* knobs for tests, as for astrolabe-ctl */
   astro_outbox_set_backoff (self->outbox, env_uint ("ASTRO_OUTBOX_BACKOFF_MS", 0),
                             env_uint ("ASTRO_OUTBOX_BACKOFF_MAX_MS", 0));

@@ -54,13 +54,6 @@ apply_color_scheme (AstroApplication *self)
                                       color_scheme);
 }
 
-static char *
-refresh_account (gpointer   user_data,
-                 GError   **error)
-{
-  return astro_account_refresh (ASTRO_ACCOUNT (user_data), error);
-}
-
 /* Signed in (the keyring has tokens for the last server, or ASTROLABE_TOKEN
  * is set on a headless machine): keep the local copy live. The sign-in page
  * that starts this for a new user is the main window's work. */
@@ -107,7 +100,7 @@ start_engine (AstroApplication *self,
   options.access_token = token;
   /* the window comes first: see astro-thread.c */
   options.background = TRUE;
-  options.refresh_func = refresh_account;
+  options.refresh_func = astro_account_renew;
   options.refresh_data = account;
 
   self->engine = astro_sync_engine_new (self->store, &options);

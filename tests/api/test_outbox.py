@@ -140,6 +140,23 @@ class Writes(OutboxTestCase):
                          {"503": 1, "429": 1, "500": 1, "200": 1})
         self.assertEqual(len(self.records()), 1)
 
+    def test_busy_renewal_keeps_the_write(self):
+        # a personal token is traded for a session on the first 401; a server
+        # that cannot do it now (503) has not refused it
+        task = self.task("AST-7")
+        pat = self.server.control("POST", "personal-tokens", {"email": "demo@example.com"})["token"]
+        self.server.control("POST", "faults", {"path": "/api/auth/token", "kind": "status", "status": 503,
+                                               "count": 2})
+        self.server.control("POST", "counters/reset")
+        result = self.ctl("task", "set-status", "AST-7", "Done", "--force", "--server", self.server.url,
+                          env=self.env({"ASTROLABE_TOKEN": pat}, token=False))
+        self.assertIn("settled", result.stdout)
+        self.assertNotIn("Signed out", result.stdout + result.stderr)
+        counters = self.server.control("GET", "counters")
+        self.assertEqual(counters["/api/auth/token"], {"503": 2, "200": 1}, counters)
+        self.assertEqual(self.server_row("tasks", task["id"])["status"], "Done")
+        self.assertEqual(len(self.records()), 1)
+
     def test_settle_timeout_refetches(self):
         task = self.task("AST-8")
         # the live request that would bring the change never answers

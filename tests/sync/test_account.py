@@ -127,6 +127,25 @@ class AccountTest(SyncTestCase):
         self.assertEqual(result.returncode, 3, result.stderr)
         self.assertIn("signed out", result.stderr)
 
+    def test_busy_refresh_is_tried_again(self):
+        # a server that cannot renew now (503) has not refused the sign-in:
+        # asking the person to sign in again over a blip would be wrong
+        self.assertEqual(self.login().returncode, 0)
+        self.sync_once(env=self.env(token=False))
+        self.server.control("POST", "tokens/expire", {"email": "demo@example.com"})
+        self.server.control("POST", "faults", {"path": "/api/auth/refresh", "kind": "status", "status": 503,
+                                               "body": {"error": "unavailable"}, "count": 3})
+        task = next(iter(self.server_rows("tasks").values()))
+        self.server.control("PATCH", "rows/tasks/" + task["id"], {"title": "After the blip"})
+        self.server.control("POST", "counters/reset")
+
+        result = self.sync_once(env=self.env(token=False), check=False)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Could not renew the sign-in", result.stderr)
+        self.assertEqual(self.counters().get("/api/auth/refresh"), {"503": 3, "200": 1}, self.counters())
+        self.assertEqual(self.local_rows("tasks")[task["id"]]["title"], "After the blip")
+        self.assert_copy_equals_server()
+
     def test_logout_clears_synced_data_and_keeps_links(self):
         self.assertEqual(self.login().returncode, 0)
         self.sync_once(env=self.env(token=False))
