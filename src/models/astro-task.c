@@ -347,6 +347,18 @@ astro_task_get_updated_at (AstroTask *self)
   return self->text[PROP_UPDATED_AT];
 }
 
+/* What a write made from this task expects the server to still have: the
+ * version shown, or "" (no precondition) while a write of it is pending and
+ * the version shown is this device's own. */
+const char *
+astro_task_get_expected_version (AstroTask *self)
+{
+  g_return_val_if_fail (ASTRO_IS_TASK (self), "");
+  if (self->pending || self->text[PROP_UPDATED_AT] == NULL)
+    return "";
+  return self->text[PROP_UPDATED_AT];
+}
+
 /* The labels as the JSON text the server sent */
 const char *
 astro_task_get_labels (AstroTask *self)

@@ -26,6 +26,7 @@ const char *astro_task_get_status_color     (AstroTask  *self);
 int         astro_task_get_priority         (AstroTask  *self);
 const char *astro_task_get_assignee_id      (AstroTask  *self);
 const char *astro_task_get_updated_at       (AstroTask  *self);
+const char *astro_task_get_expected_version (AstroTask  *self);
 const char *astro_task_get_labels           (AstroTask  *self);
 const char *astro_task_get_organization_id  (AstroTask  *self);
 const char *astro_task_get_repository_id    (AstroTask  *self);

@@ -583,8 +583,11 @@ on_refetch_needed_cb (AstroOutbox      *outbox,
  * Actions
  */
 
-/* ("tasks id", column, value): status, priority (its number) or
- * assignee_id ("" for nobody) */
+/* (task id, its organization, the updated_at the person saw or "" while a
+ * write of it is pending, column, value): column is status, priority (its
+ * number) or assignee_id ("" for nobody). What the person saw is what the
+ * server must still have; the row is not read here, on the main thread,
+ * where a first sync's writes may hold the disk. */
 static void
 task_set_action (GSimpleAction *action,
                  GVariant      *parameter,
@@ -592,13 +595,9 @@ task_set_action (GSimpleAction *action,
 {
   AstroApplication *self = user_data;
   g_autoptr(JsonObject) fields = json_object_new ();
-  g_autoptr(AstroRow) task = NULL;
-  const char *id, *column, *value;
+  const char *id, *organization_id, *seen, *column, *value;
 
-  g_variant_get (parameter, "(&s&s&s)", &id, &column, &value);
-  task = astro_store_get_row (self->store, "tasks", id, NULL);
-  if (task == NULL)
-    return;
+  g_variant_get (parameter, "(&s&s&s&s&s)", &id, &organization_id, &seen, &column, &value);
 
   if (g_str_equal (column, "priority"))
     json_object_set_int_member (fields, "priority", g_ascii_strtoll (value, NULL, 10));
@@ -606,17 +605,17 @@ task_set_action (GSimpleAction *action,
     json_object_set_null_member (fields, "assignee_id");
   else if (g_str_equal (column, "status"))
     {
-      g_autofree char *color = astro_store_dup_status_color (self->store, astro_row_get (task, "organization_id"), value);
+      g_autofree char *color = astro_store_dup_status_color (self->store, organization_id, value);
 
       json_object_set_string_member (fields, "status", value);
       /* the list keeps showing the team's colour for the status */
-      if (color != NULL && g_strcmp0 (color, astro_row_get (task, "status_color")) != 0)
+      if (color != NULL)
         json_object_set_string_member (fields, "status_color", color);
     }
   else
     json_object_set_string_member (fields, column, value);
 
-  enqueue_update (self, "tasks", id, fields, expected_updated_at (self, "tasks", task));
+  enqueue_update (self, "tasks", id, fields, seen[0] != '\0' ? seen : NULL);
 }
 
 static void
@@ -744,7 +743,7 @@ reload_table_action (GSimpleAction *action,
 }
 
 static const GActionEntry write_actions[] = {
-  { "task-set", task_set_action, "(sss)" },
+  { "task-set", task_set_action, "(sssss)" },
   { "workspace-start", workspace_start_action, "s" },
   { "workspace-archive", workspace_archive_action, "s" },
   { "workspace-delete", workspace_delete_action, "s" },

@@ -465,7 +465,10 @@ on_write_timeout_cb (gpointer data)
   value = g_strdup_printf ("%u", probe->writes_left-- % 4 + 1);
   started = g_get_monotonic_time ();
   g_action_group_activate_action (G_ACTION_GROUP (g_application_get_default ()), "task-set",
-                                  g_variant_new ("(sss)", astro_task_get_id (task), "priority", value));
+                                  g_variant_new ("(sssss)", astro_task_get_id (task),
+                                                 astro_task_get_organization_id (task),
+                                                 astro_task_get_expected_version (task),
+                                                 "priority", value));
   log_event ("{\"event\": \"write\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f}",
              started, (g_get_monotonic_time () - started) / 1000.0);
 

@@ -414,8 +414,11 @@ write_field (AstroTaskDetail *self,
   if (self->updating || self->task == NULL)
     return;
 
-  if (!gtk_widget_activate_action (GTK_WIDGET (self), "app.task-set", "(sss)",
-                                   astro_task_get_id (self->task), column, value != NULL ? value : ""))
+  if (!gtk_widget_activate_action (GTK_WIDGET (self), "app.task-set", "(sssss)",
+                                   astro_task_get_id (self->task),
+                                   astro_task_get_organization_id (self->task),
+                                   astro_task_get_expected_version (self->task),
+                                   column, value != NULL ? value : ""))
     update (self);  /* nobody to write it (signed out): show the task as it is */
 }
 

@@ -179,10 +179,14 @@ class WritesTest(unittest.TestCase):
         task = next(t for t in self.tasks if t["status"] == "Backlog")
         self.open_task(task)
         self.assertEqual(self.status_of_row(task), "Backlog")
+        [(shown,)] = self.local("SELECT updated_at FROM tasks WHERE id = ?", task["id"])
 
         self.server.control("POST", "faults", {"path": "/api/tasks/", "kind": "delay", "ms": 8000})
         self.choose_status(1)  # Backlog → Todo
         uitest.wait_for("the list row to change at once", lambda: self.status_of_row(task) == "Todo", timeout=3)
+        # the server must still have the version the person saw
+        [(payload,)] = self.local("SELECT payload FROM outbox WHERE row_id = ?", task["id"])
+        self.assertEqual(json.loads(payload).get("expected_updated_at"), shown, payload)
         uitest.wait_for("the pending marker", self.saving_shown, timeout=3)
         uitest.screenshot("writes-status-pending.png")
 
