@@ -10,7 +10,7 @@ packages="
   appstream desktop-file-utils
   sqlite3 python3 openssh-client
   xvfb xauth dbus dbus-x11 at-spi2-core gnome-keyring libsecret-tools weston
-  python3-gi gir1.2-atspi-2.0 python3-pyatspi imagemagick xdotool
+  python3-gi gir1.2-atspi-2.0 python3-pyatspi imagemagick xdotool openbox x11-utils
   adwaita-icon-theme librsvg2-common fonts-cantarell
   clang libclang-rt-14-dev
 "

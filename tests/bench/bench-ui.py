@@ -129,6 +129,23 @@ def warm_up_session(scratch):
         app.stop()
 
 
+def start_window_manager(args):
+    """Every X11 desktop has a window manager, and GTK 4.8 without one asks the
+    X server for it (_NET_SUPPORTING_WM_CHECK) at each relayout: round trips,
+    up to 20 ms each under load, that no person's session makes. Openbox is a
+    small one. Wayland's compositor is its own."""
+    if os.environ.get("GDK_BACKEND", "x11") != "x11" or args.no_window_manager:
+        return None
+    wm = subprocess.Popen(["openbox"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while "window id" not in subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                                            capture_output=True, text=True).stdout:
+        if wm.poll() is not None or time.monotonic() > deadline:
+            sys.exit("openbox did not start")
+        time.sleep(0.1)
+    return wm
+
+
 def bench_sync_and_changes(args, scratch, run):
     """P4: stalls during the initial sync, then under 100 changes/s."""
     with harness.Server(seed="bench:%d" % args.tasks, long_poll_ms=20000) as server:
@@ -294,9 +311,13 @@ def main():
     parser.add_argument("--synced-db", help="a database P4 left (--keep-db), to measure P5/P6 alone")
     parser.add_argument("--keep-db", help="copy P4's database here")
     parser.add_argument("--details", action="store_true", help="list each stall over 16 ms with the frame it overlapped")
+    parser.add_argument("--no-window-manager", action="store_true", help="X11: leave the X server without one")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp(prefix="astro-bench-ui-")
+    wm = start_window_manager(args)
+    print(json.dumps({"figure": "session", "display": os.environ.get("GDK_BACKEND", "x11"),
+                      "window_manager": "openbox" if wm else None}), flush=True)
     try:
         warm_up_session(scratch)
         if args.synced_db:
@@ -312,6 +333,9 @@ def main():
             bench_switch(args, db)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+        if wm:
+            wm.terminate()
+            wm.wait()
 
 
 if __name__ == "__main__":
