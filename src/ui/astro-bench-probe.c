@@ -498,7 +498,7 @@ on_frame_painted_cb (GdkFrameClock *clock,
   gint64 now = g_get_monotonic_time ();
   gint64 laid_out = probe->frame_laid_out != 0 ? probe->frame_laid_out : probe->frame_started;
 
-  if (probe->frame_started == 0 || now - probe->frame_started < 8000)
+  if (probe->frame_started == 0)
     return;
 
   log_event ("{\"event\": \"frame\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "

@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -55,14 +56,28 @@ class App:
         return [e for e in found if kind is None or e["event"] == kind]
 
     def wait_for(self, what, predicate, timeout=120):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("astrolabe exited: " + open(self.log_path + ".out").read())
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.05)
+        """Polls on a thread at the lowest priority: the harness is no part of
+        the desktop measured, and at nice 0 its polls (counting the tasks,
+        reading the probe's log) took 1.7 s of the cores during a 4 s sync.
+        Only this thread: the apps it starts keep nice 0."""
+        found = {}
+
+        def poll():
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and self.process.poll() is None:
+                found["value"] = predicate()
+                if found["value"]:
+                    return
+                time.sleep(0.05)
+
+        poller = threading.Thread(target=poll)
+        poller.start()
+        poller.join()
+        if found.get("value"):
+            return found["value"]
+        if self.process.poll() is not None:
+            raise RuntimeError("astrolabe exited: " + open(self.log_path + ".out").read())
         raise RuntimeError("timed out waiting for " + what)
 
     def stop(self):
@@ -153,20 +168,25 @@ def bench_sync_and_changes(args, scratch, run):
         # cores: here it only gets what the app leaves.
         os.setpriority(os.PRIO_PROCESS, server.proc.pid, 19)
         token = server.login()["access_token"]
+        # read before the app starts: parsing 100,000 rows here took a core
+        # for a second of the sync measured
+        rows = server.control("GET", "rows/tasks")
+        expected = len(rows)
+        ids = [row["id"] for row in rows[:2000]]
+        del rows
         db = os.path.join(scratch, "p4-%d.db" % run)
         app = App(db, {"ASTROLABE_SERVER": server.url, "ASTROLABE_TOKEN": token,
                        "ASTROLABE_BENCH_WRITES": str(args.writes)})
         try:
             first = app.wait_for("the first frame", lambda: app.events("first-frame"))[0]
-            expected = len(server.control("GET", "rows/tasks"))
             app.wait_for("the initial sync", lambda: count_tasks(db) >= expected, timeout=300)
             synced_us = int(time.monotonic() * 1e6)
             time.sleep(1)  # the list catches up with the last batch
+            sync_frames = [f for f in app.events("frame") if first["t"] < f["t"] <= synced_us]
             sync_stall, sync_count, sync_missed = longest_stall(app, first["t"], int(time.monotonic() * 1e6))
             if args.details:
                 print(json.dumps({"initial_sync_stalls": stall_details(app, first["t"], int(time.monotonic() * 1e6), first["t"])}), flush=True)
 
-            ids = [row["id"] for row in server.control("GET", "rows/tasks")[:2000]]
             changes_start = int(time.monotonic() * 1e6)
             sent = 0
             deadline = time.monotonic() + args.seconds
@@ -189,6 +209,9 @@ def bench_sync_and_changes(args, scratch, run):
             "initial_sync_seconds": round((synced_us - first["t"]) / 1e6, 2),
             "initial_sync_longest_stall_ms": sync_stall, "initial_sync_stalls_over_4ms": sync_count,
             "initial_sync_stalls_over_16ms": sync_missed,
+            # every frame the window drew meanwhile, and the main thread's time in them
+            "initial_sync_frames": len(sync_frames),
+            "initial_sync_frames_ms": round(sum(f["ms"] for f in sync_frames), 1),
             # a person's changes made through the window while the sync ran
             "writes_during_sync": len([w for w in app.events("write") if w["t"] <= synced_us]),
             "write_call_longest_ms": max([w["ms"] for w in app.events("write")], default=None),
