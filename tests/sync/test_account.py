@@ -116,13 +116,18 @@ class AccountTest(SyncTestCase):
         process.terminate()
         process.wait(10)
 
-    def test_refused_refresh_signs_out(self):
+    def expire_then_answer_refresh(self, status, count):
+        """Signed in and synced; then the access token expires and the next
+        `count` renewals get `status`."""
         self.assertEqual(self.login().returncode, 0)
         self.sync_once(env=self.env(token=False))
-        # the server forgets every session: access and refresh tokens die
         self.server.control("POST", "tokens/expire", {"email": "demo@example.com"})
-        self.server.control("POST", "faults", {"path": "/api/auth/refresh", "kind": "status", "status": 401,
-                                               "body": {"error": "unauthorized"}, "count": 5})
+        self.server.control("POST", "faults", {"path": "/api/auth/refresh", "kind": "status", "status": status,
+                                               "body": {"error": "status %d" % status}, "count": count})
+
+    def test_refused_refresh_signs_out(self):
+        # the server forgets every session: access and refresh tokens die
+        self.expire_then_answer_refresh(401, 5)
         result = self.sync_once(env=self.env(token=False), check=False)
         self.assertEqual(result.returncode, 3, result.stderr)
         self.assertIn("signed out", result.stderr)
@@ -130,11 +135,7 @@ class AccountTest(SyncTestCase):
     def test_busy_refresh_is_tried_again(self):
         # a server that cannot renew now (503) has not refused the sign-in:
         # asking the person to sign in again over a blip would be wrong
-        self.assertEqual(self.login().returncode, 0)
-        self.sync_once(env=self.env(token=False))
-        self.server.control("POST", "tokens/expire", {"email": "demo@example.com"})
-        self.server.control("POST", "faults", {"path": "/api/auth/refresh", "kind": "status", "status": 503,
-                                               "body": {"error": "unavailable"}, "count": 3})
+        self.expire_then_answer_refresh(503, 3)
         task = next(iter(self.server_rows("tasks").values()))
         self.server.control("PATCH", "rows/tasks/" + task["id"], {"title": "After the blip"})
         self.server.control("POST", "counters/reset")
