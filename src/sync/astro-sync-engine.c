@@ -321,15 +321,21 @@ static void on_refreshed_cb (GObject      *source,
                              gpointer      user_data);
 
 static void
-start_refresh (AstroSyncEngine *self)
+cancel_refresh_retry (AstroSyncEngine *self)
 {
-  g_autoptr(GTask) task = NULL;
-
   if (self->refresh_retry != NULL)
     {
       g_source_destroy (self->refresh_retry);
       g_clear_pointer (&self->refresh_retry, g_source_unref);
     }
+}
+
+static void
+start_refresh (AstroSyncEngine *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  cancel_refresh_retry (self);
 
   self->refreshing = TRUE;
   g_mutex_lock (&self->refresh_lock);
@@ -378,6 +384,14 @@ on_refreshed_cb (GObject      *source,
 
   self->refreshing = FALSE;
   token = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* stopping: the next start renews again if it must */
+  if (self->streams == NULL)
+    {
+      if (token != NULL)
+        explicit_bzero (token, strlen (token));
+      return;
+    }
 
   if (error != NULL && error->domain == G_IO_ERROR)
     {
@@ -540,13 +554,6 @@ sync_thread (gpointer data)
       g_signal_handlers_disconnect_by_data (stream, self);
       astro_shape_stream_stop (stream);
     }
-  if (self->refresh_retry != NULL)
-    {
-      g_source_destroy (self->refresh_retry);
-      g_clear_pointer (&self->refresh_retry, g_source_unref);
-    }
-  astro_backoff_clear (&self->refresh_backoff);
-  self->refresh_error_shown = FALSE;
   g_signal_handlers_disconnect_by_data (self->network_monitor, self);
   g_clear_object (&self->network_monitor);
   g_clear_pointer (&self->streams, g_ptr_array_unref);
@@ -556,6 +563,10 @@ sync_thread (gpointer data)
   /* let cancelled operations finish on this context before it goes */
   while (g_main_context_iteration (self->sync_context, FALSE))
     ;
+
+  cancel_refresh_retry (self);
+  astro_backoff_clear (&self->refresh_backoff);
+  self->refresh_error_shown = FALSE;
 
   g_main_context_pop_thread_default (self->sync_context);
   return NULL;
@@ -789,8 +800,10 @@ astro_sync_engine_start (AstroSyncEngine *self)
 
   self->signed_out = FALSE;
   g_clear_pointer (&self->refresh_error, g_free);
-  /* a refresh cut short by the last stop never reported back */
+  /* a refresh cut short by the last stop never reported back, or its
+   * retry was set as the thread stopped */
   self->refreshing = FALSE;
+  cancel_refresh_retry (self);
   self->refresh_failed = FALSE;
   g_clear_pointer (&self->sync_context, g_main_context_unref);
   g_clear_pointer (&self->sync_loop, g_main_loop_unref);
