@@ -9,12 +9,14 @@
  *   first-frame  the window's first paint, and the RSS then       (P5)
  *   stall        the main loop did not answer for "ms" ≥ 4 ms    (P4);
  *                "ran_ms" of it the main thread was on a core,
- *                "waited_ms" it was ready but another thread had it
+ *                "waited_ms" it was ready but another thread had it,
+ *                "steal_ms" the virtual machine's cores were taken by
+ *                its host (all cores, in steps of 10 ms)
  *   rss          the RSS, every second                            (P5)
  *   switch       selecting the other organization until the frame
  *                showing its list was painted, in ms              (P6)
- *   frame        a frame that took 8 ms or more: when it began, and its
- *                layout and paint phases in ms  (what a stall was)
+ *   frame        each frame: when it began, and its layout and paint
+ *                phases in ms  (what a stall was, how many frames)
  *   write        a change of the first task's priority made through the
  *                app's own action, and how long that call took, in ms
  *   mark         a step of the start, a page of the window shown, or a
@@ -81,6 +83,7 @@ typedef struct
   gint        seen_other;
   gint64      posted_ran_ns;
   gint64      posted_waited_ns;
+  gint64      posted_steal;
   guint       switches_left;
   guint       writes_left;
   gint64      switch_started;
@@ -141,6 +144,27 @@ read_schedstat (gint64 *ran,
   if (fscanf (file, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT, ran, waited) != 2)
     *ran = *waited = 0;
   fclose (file);
+}
+
+/* Ticks the host took the machine's cores for another guest; a thread
+ * seen running meanwhile did not run */
+static gint64
+read_steal (void)
+{
+  gint64 field[8] = { 0, };
+  FILE *file = fopen ("/proc/stat", "r");
+
+  if (file == NULL)
+    return 0;
+  if (fscanf (file, "cpu %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+              " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+              " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+              &field[0], &field[1], &field[2], &field[3],
+              &field[4], &field[5], &field[6], &field[7]) != 8)
+    field[7] = 0;
+  fclose (file);
+
+  return field[7];
 }
 
 /* What the main thread is doing now, from /proc: running, or the system
@@ -294,11 +318,12 @@ on_ping_cb (gpointer data)
 
       read_schedstat (&ran, &waited);
       log_event ("{\"event\": \"stall\", \"t\": %" G_GINT64_FORMAT ", \"ms\": %.1f, "
-                 "\"ran_ms\": %.1f, \"waited_ms\": %.1f, \"seen\": {\"running\": %d, "
+                 "\"ran_ms\": %.1f, \"waited_ms\": %.1f, \"steal_ms\": %.0f, \"seen\": {\"running\": %d, "
                  "\"lock\": %d, \"display\": %d, \"other\": %d}, \"stack\": %s, "
                  "\"others\": %s}",
                  posted, (now - posted) / 1000.0,
                  (ran - probe->posted_ran_ns) / 1e6, (waited - probe->posted_waited_ns) / 1e6,
+                 (read_steal () - probe->posted_steal) * 1000.0 / sysconf (_SC_CLK_TCK),
                  g_atomic_int_get (&probe->seen_running), g_atomic_int_get (&probe->seen_futex),
                  g_atomic_int_get (&probe->seen_poll), g_atomic_int_get (&probe->seen_other),
                  stack, others);
@@ -336,6 +361,7 @@ watchdog_thread (gpointer data)
         }
 
       read_schedstat (&probe->posted_ran_ns, &probe->posted_waited_ns);
+      probe->posted_steal = read_steal ();
       g_atomic_int_set (&probe->stack_depth, 0);
       g_atomic_int_set (&probe->n_others, 0);
       g_atomic_int_set (&probe->stack_asked, FALSE);

@@ -113,6 +113,8 @@ def stall_details(app, start_us, end_us, origin_us):
         last_mark = max((m for m in marks if m["t"] <= stall["t"]), key=lambda m: m["t"], default=None)
         found.append({"at_s": round((stall["t"] - origin_us) / 1e6, 3), "t": stall["t"], "ms": stall["ms"],
                       "ran_ms": stall.get("ran_ms"), "waited_for_cpu_ms": stall.get("waited_ms"),
+                      # the host took the virtual machine's cores (all of them, 10 ms steps)
+                      "stolen_ms": stall.get("steal_ms"),
                       # the main thread, sampled every 2 ms meanwhile: running, or waiting
                       # for a lock, the display server, or something else
                       "seen": stall.get("seen"),
