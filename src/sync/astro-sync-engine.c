@@ -63,7 +63,6 @@ struct _AstroSyncEngine
   gint64            refreshed_at;
   AstroBackoff      refresh_backoff;
   GSource          *refresh_retry;    /* the server could not renew: again later */
-  gboolean          refresh_error_shown;
 
   /* refreshes running on a worker: stop waits for them, as they use the
    * caller's refresh_data, which may go once stop returns */
@@ -365,7 +364,6 @@ refresh_later (AstroSyncEngine *self,
   g_autofree char *message = g_strdup_printf (_("Could not renew the sign-in: %s"), reason);
 
   g_message ("%s; trying again in %u ms", message, delay);
-  self->refresh_error_shown = TRUE;
   post_refresh_error (self, message);
 
   self->refresh_retry = g_timeout_source_new (delay);
@@ -420,11 +418,8 @@ on_refreshed_cb (GObject      *source,
 
   self->refreshed_at = g_get_monotonic_time ();
   astro_backoff_reset (&self->refresh_backoff);
-  if (self->refresh_error_shown)
-    {
-      self->refresh_error_shown = FALSE;
-      post_refresh_error (self, NULL);
-    }
+  /* once an hour at most: no need to know whether an error was shown */
+  post_refresh_error (self, NULL);
   retry_unauthorized (self);
 }
 
@@ -566,7 +561,6 @@ sync_thread (gpointer data)
 
   cancel_refresh_retry (self);
   astro_backoff_clear (&self->refresh_backoff);
-  self->refresh_error_shown = FALSE;
 
   g_main_context_pop_thread_default (self->sync_context);
   return NULL;
